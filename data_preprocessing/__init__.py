@@ -1,0 +1,1 @@
+"""Offline command-line tools that prepare data for training."""

@@ -1,0 +1,311 @@
+"""Make a small, learnable, seeded synthetic sign dataset in the HearAI on-disk format.
+
+Each clip is a folder of JPEG frames showing a cartoon hand whose handshape, palm orientation, start location
+(3x3 grid) and movement are its HamNoSys-like labels. Gloss clips show one of `GLOSSES` (a fixed combination of
+the five attributes); letter clips are single frames of one of `LETTERS` (a handshape and palm orientation) at a
+random location. Same seed -> byte-identical files.
+
+Usage (from the repository root):
+    python data_preprocessing/make_synthetic.py --output_dir data/synthetic [--seed 0] [--overwrite]
+"""
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# pylint: disable=wrong-import-position
+from data_preprocessing.synthetic_drawing import HANDSHAPES, MOVEMENTS, ORIENTATION_ANGLES, ClipSpec, render_clip
+
+logger = logging.getLogger(__name__)
+
+GLOSS_ANNOTATION = "gloss.txt"
+HAMNOSYS_ANNOTATION = "hamnosys.txt"
+LETTERS_ANNOTATION = "letters.txt"
+CLASS_NAMES_FILE = "class_names.json"
+PROPERTIES_FILE = "properties.json"
+FPS = 25
+HAMNOSYS_HEADS = [
+    "hand_shape_base_form",
+    "hand_position_palm_orientation",
+    "hand_location_x",
+    "hand_location_y",
+    "hand_movement",
+]
+# Start positions (frame fractions) of the 3x3 location grid; the position jitter (+-0.04) stays inside a cell.
+LOCATIONS_X = {"left": 0.27, "centre": 0.5, "right": 0.73}
+LOCATIONS_Y = {"top": 0.28, "middle": 0.5, "bottom": 0.72}
+
+
+@dataclass(frozen=True)
+class SignForm:
+    """The five HamNoSys-like attributes of a sign, in `HAMNOSYS_HEADS` order."""
+
+    handshape: str
+    orientation: str
+    location_x: str
+    location_y: str
+    movement: str
+
+
+# Every attribute value is shared by 2-4 glosses, so no single attribute identifies a gloss; HELLO/BYE, YES/NO and
+# COME/GO differ only in movement, so a model must look at more than one frame. No gloss moves off the frame edge.
+GLOSSES: dict[str, SignForm] = {
+    "HELLO": SignForm("flat", "up", "right", "top", "left"),
+    "BYE": SignForm("flat", "up", "right", "top", "down"),
+    "YES": SignForm("fist", "down", "centre", "bottom", "up"),
+    "NO": SignForm("fist", "down", "centre", "bottom", "none"),
+    "COME": SignForm("index", "left", "left", "middle", "right"),
+    "GO": SignForm("index", "left", "left", "middle", "circle"),
+    "THANKS": SignForm("thumb_out", "right", "centre", "top", "down"),
+    "GOOD": SignForm("thumb_out", "up", "left", "bottom", "right"),
+    "PLEASE": SignForm("v", "right", "right", "middle", "circle"),
+    "SEE": SignForm("v", "down", "left", "top", "none"),
+    "PLAY": SignForm("y", "right", "right", "bottom", "left"),
+    "CALL": SignForm("y", "left", "centre", "middle", "up"),
+}
+# Letters are static (one frame, no movement): (handshape, palm orientation). D and G differ only in orientation.
+LETTERS: dict[str, tuple[str, str]] = {
+    "A": ("fist", "up"),
+    "B": ("flat", "up"),
+    "D": ("index", "up"),
+    "G": ("index", "left"),
+    "V": ("v", "up"),
+    "Y": ("y", "up"),
+}
+CLASS_NAMES: dict[str, list[str]] = {
+    "gloss": list(GLOSSES),
+    "hand_shape_base_form": list(HANDSHAPES),
+    "hand_position_palm_orientation": list(ORIENTATION_ANGLES),
+    "hand_location_x": list(LOCATIONS_X),
+    "hand_location_y": list(LOCATIONS_Y),
+    "hand_movement": list(MOVEMENTS),
+    "letter": list(LETTERS),
+}
+
+
+@dataclass(frozen=True)
+class _Clip:
+    """One planned clip: its folder name, annotation file, label id, form and random generator."""
+
+    name: str
+    annotation: str
+    label: int
+    form: SignForm
+    rng: np.random.Generator
+
+
+def hamnosys_ids(form: SignForm) -> list[int]:
+    """Class ids of a sign form, in `HAMNOSYS_HEADS` order."""
+    values = (form.handshape, form.orientation, form.location_x, form.location_y, form.movement)
+    return [CLASS_NAMES[head].index(value) for head, value in zip(HAMNOSYS_HEADS, values)]
+
+
+def _plan(seed: int, clips_per_gloss: int, letter_clips_per_letter: int) -> list[_Clip]:
+    """All clips with their own generators. Each generator is seeded from (seed, kind, class, index), so a clip
+    does not change when the number of clips of another class changes."""
+    clips = []
+    for gloss_id, (gloss, form) in enumerate(GLOSSES.items()):
+        for k in range(clips_per_gloss):
+            rng = np.random.default_rng([seed, 0, gloss_id, k])
+            clips.append(_Clip(f"{gloss.lower()}_{k:04d}", GLOSS_ANNOTATION, gloss_id, form, rng))
+    cells = [(x, y) for y in LOCATIONS_Y for x in LOCATIONS_X]
+    for letter_id, (letter, (handshape, orientation)) in enumerate(LETTERS.items()):
+        # Cycle through the nine cells in a shuffled order, so that locations stay balanced within each letter.
+        order = np.random.default_rng([seed, 1, letter_id]).permutation(
+            np.resize(np.arange(9), letter_clips_per_letter)
+        )
+        for k in range(letter_clips_per_letter):
+            form = SignForm(handshape, orientation, *cells[order[k]], "none")
+            rng = np.random.default_rng([seed, 2, letter_id, k])
+            clips.append(_Clip(f"letter_{letter.lower()}_{k:04d}", LETTERS_ANNOTATION, letter_id, form, rng))
+    return clips
+
+
+def _write_clip(root: Path, clip: _Clip, image_size: int, min_frames: int, max_frames: int) -> int:
+    """Render and write one clip's frames and properties. Returns its number of frames."""
+    is_letter = clip.annotation == LETTERS_ANNOTATION
+    num_frames = 1 if is_letter else int(clip.rng.integers(min_frames, max_frames + 1))
+    start = (LOCATIONS_X[clip.form.location_x], LOCATIONS_Y[clip.form.location_y])
+    spec = ClipSpec(clip.form.handshape, clip.form.orientation, start, clip.form.movement, num_frames)
+    folder = root / clip.name
+    folder.mkdir()
+    for i, frame in enumerate(render_clip(clip.rng, spec, image_size)):
+        # JPEG quality is fixed so that output bytes depend only on the pixels.
+        if not cv2.imwrite(str(folder / f"{clip.name}_{i}.jpg"), frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92]):
+            raise OSError(f"could not write a frame into {folder}")
+    properties = {"fps": FPS, "width": image_size, "height": image_size, "num_frames": num_frames}
+    (folder / PROPERTIES_FILE).write_text(json.dumps(properties) + "\n", encoding="utf-8")
+    return num_frames
+
+
+def _readme() -> str:
+    """Description of the generated dataset and of its label semantics."""
+    rows = "\n".join(
+        f"| {i} | {name} | " + " | ".join(vars(form).values()) + " |" for i, (name, form) in enumerate(GLOSSES.items())
+    )
+    letters = "\n".join(f"| {i} | {name} | {hs} | {ori} |" for i, (name, (hs, ori)) in enumerate(LETTERS.items()))
+    return f"""# Synthetic sign dataset
+
+Made by `data_preprocessing/make_synthetic.py`: a drawn cartoon hand in front of a random textured background and
+a signer silhouette. Same seed, same files. Frames are `<clip>/<clip>_<i>.jpg` (RGB, {FPS} fps in
+`properties.json`).
+
+Annotation files, one line per clip: `name start_frame end_frame labels...` (frames inclusive).
+- `{GLOSS_ANNOTATION}`: `gloss` id, for the gloss clips (12-20 frames by default).
+- `{HAMNOSYS_ANNOTATION}`: `{' '.join(HAMNOSYS_HEADS)}` ids, for every clip.
+- `{LETTERS_ANNOTATION}`: `letter` id, for the letter clips (single frames, movement `none`).
+`{CLASS_NAMES_FILE}` gives the class names of every head in id order.
+
+Label semantics:
+- handshape: which fingers are extended (`flat` = four fingers, `thumb_out` = a fist with the thumb out,
+  `y` = thumb and little finger);
+- palm orientation: the direction the fingers point (the hand is rotated as a whole, +-10 degrees jitter);
+- location x / y: the cell of a 3x3 grid where the hand starts (frame fractions {list(LOCATIONS_X.values())});
+- movement: the path over the clip (`circle` is clockwise and bends towards the frame centre).
+
+Nuisances: background colour and texture, signer silhouette, skin and sleeve colour, hand scale (+-15%), position
+(+-4% of the frame), rotation, clip length, movement timing and amplitude, pixel noise.
+
+## Glosses
+| id | gloss | handshape | orientation | location x | location y | movement |
+|---|---|---|---|---|---|---|
+{rows}
+
+## Letters
+| id | letter | handshape | orientation |
+|---|---|---|---|
+{letters}
+"""
+
+
+def _check_arguments(seed: int, counts: tuple[int, int], image_size: int, frames: tuple[int, int]) -> None:
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0 (got {seed})")
+    if min(counts) < 0 or max(counts) == 0:
+        raise ValueError(f"clip counts must be >= 0 and not both 0 (got {counts[0]} and {counts[1]})")
+    if image_size < 16:
+        raise ValueError(f"image_size must be >= 16 (got {image_size})")
+    if not 1 <= frames[0] <= frames[1]:
+        raise ValueError(f"need 1 <= min_frames <= max_frames (got {frames[0]} and {frames[1]})")
+
+
+def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
+    """Refuse a non-empty output folder, unless overwriting one that this tool made (never an arbitrary folder)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise FileExistsError(f"{output_dir} exists and is not a folder")
+    if not output_dir.is_dir() or not any(output_dir.iterdir()):
+        return
+    if not overwrite:
+        raise FileExistsError(f"{output_dir} exists and is not empty (use --overwrite to replace it)")
+    if not (output_dir / CLASS_NAMES_FILE).is_file():
+        raise FileExistsError(f"{output_dir} does not look like a synthetic dataset; refusing to delete it")
+
+
+def make_synthetic_dataset(
+    output_dir: Path,
+    seed: int = 0,
+    clips_per_gloss: int = 30,
+    letter_clips_per_letter: int = 30,
+    image_size: int = 64,
+    min_frames: int = 12,
+    max_frames: int = 20,
+    overwrite: bool = False,
+) -> Path:
+    """Write the dataset into `output_dir` and return it.
+
+    The files are written into a temporary sibling folder that is renamed into place only when complete, so an
+    interrupted run never leaves a dataset that looks whole. Raises FileExistsError if `output_dir` is not empty
+    (with `overwrite`, a previously generated dataset is replaced once the new one is complete).
+    """
+    output_dir = Path(output_dir)
+    _check_arguments(seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
+    _check_output_dir(output_dir, overwrite)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    partial = output_dir.parent / f".{output_dir.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    partial.mkdir()
+    try:
+        _write_dataset(partial, seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
+        _check_output_dir(output_dir, overwrite)  # again: the folder may have been filled while we were writing
+        if output_dir.is_dir():
+            shutil.rmtree(output_dir)
+        partial.rename(output_dir)
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial)
+    return output_dir
+
+
+def _write_dataset(root: Path, seed: int, counts: tuple[int, int], image_size: int, frames: tuple[int, int]) -> None:
+    """Write every clip, the annotation files, the class names and the README into `root`."""
+    clips = _plan(seed, *counts)
+    lines: dict[str, list[str]] = {GLOSS_ANNOTATION: [], HAMNOSYS_ANNOTATION: [], LETTERS_ANNOTATION: []}
+    for clip in tqdm(clips, desc="writing clips", unit="clip"):
+        num_frames = _write_clip(root, clip, image_size, *frames)
+        span = f"{clip.name} 0 {num_frames - 1}"
+        lines[clip.annotation].append(f"{span} {clip.label}")
+        lines[HAMNOSYS_ANNOTATION].append(f"{span} " + " ".join(map(str, hamnosys_ids(clip.form))))
+    for file_name, file_lines in lines.items():
+        (root / file_name).write_text("".join(line + "\n" for line in file_lines), encoding="utf-8")
+    (root / CLASS_NAMES_FILE).write_text(json.dumps(CLASS_NAMES, indent=2) + "\n", encoding="utf-8")
+    (root / "README.md").write_text(_readme(), encoding="utf-8")
+    logger.info(
+        "wrote %d clips (%d gloss, %d letter)", len(clips), len(lines[GLOSS_ANNOTATION]), len(lines[LETTERS_ANNOTATION])
+    )
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument errors as a single line on stderr, exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = _OneLineParser(prog="make_synthetic.py", description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--output_dir", type=Path, required=True, help="folder to create (must be empty or absent)")
+    parser.add_argument("--seed", type=_count, default=0, help="random seed (same seed, same files)")
+    parser.add_argument("--clips_per_gloss", type=_count, default=30, help="clips per gloss class")
+    parser.add_argument("--letter_clips_per_letter", type=_count, default=30, help="single-frame clips per letter")
+    parser.add_argument("--image_size", type=int, default=64, help="frame width and height in pixels")
+    parser.add_argument("--overwrite", action="store_true", help="replace a dataset previously made by this tool")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        path = make_synthetic_dataset(
+            args.output_dir,
+            seed=args.seed,
+            clips_per_gloss=args.clips_per_gloss,
+            letter_clips_per_letter=args.letter_clips_per_letter,
+            image_size=args.image_size,
+            overwrite=args.overwrite,
+        )
+    except (ValueError, OSError) as error:
+        print(f"make_synthetic.py: error: {error}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

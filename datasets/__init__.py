@@ -1,0 +1,1 @@
+"""Sources, sampling, transforms, collate and the Lightning data module."""

@@ -1,0 +1,1 @@
+"""Config, training glue, run artifacts and command-line tools."""

@@ -1,0 +1,212 @@
+"""The schema of `train_config.yml`: every HearAI key with its HearAI meaning, plus our extensions.
+
+Each section is a pydantic model that rejects unknown keys; components receive only their own
+section. Cross-section rules (a head group named by `classification_mode` must exist, freeze
+patterns must be of equal length) live in `TrainConfig`'s validators.
+"""
+
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_ANNOTATION_FILES = {"gloss": "gloss.txt", "hamnosys": "hamnosys.txt", "letters": "letters.txt"}
+
+
+class Section(BaseModel):
+    """Base of every section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetEntry(Section):
+    """One dataset folder. `annotation_files` maps a classification mode to its file name."""
+
+    path: str
+    format: Literal["frames"] = "frames"
+    annotation_files: Optional[dict[str, str]] = None
+
+
+class GeneralParameters(Section):
+    """Parameters that do not change the training itself."""
+
+    data_path: Optional[Union[str, list[str]]] = Field(default=None, description="HearAI: dataset folder(s)")
+    data_paths: list[Union[str, DatasetEntry]] = Field(default_factory=list)
+    annotation_files: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ANNOTATION_FILES))
+    make_synthetic_if_missing: bool = False
+    ratio_train_test: float = Field(default=0.8, gt=0, lt=1)
+    workers: int = Field(default=0, ge=0)
+    gpu: int = Field(default=-1, ge=-1)
+    path_to_save: Optional[str] = None
+    runs_dir: str = "runs"
+    experiment_name: str = "default"
+    seed: int = 1234
+    neptune: bool = False
+
+    @field_validator("neptune")
+    @classmethod
+    def _neptune_not_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("the Neptune logger is not available yet; set it to false")
+        return value
+
+    def datasets(self) -> list[DatasetEntry]:
+        """All dataset folders (`data_path` then `data_paths`), each with its annotation file names."""
+        legacy = self.data_path if isinstance(self.data_path, list) else [self.data_path]
+        entries = [DatasetEntry(path=p) for p in legacy if p] + [
+            DatasetEntry(path=e) if isinstance(e, str) else e for e in self.data_paths
+        ]
+        return [
+            e.model_copy(update={"annotation_files": {**self.annotation_files, **(e.annotation_files or {})}})
+            for e in entries
+        ]
+
+
+class AugmentationsParameters(Section):
+    """Frame augmentations; each random one is drawn once per clip and applied to all its frames."""
+
+    apply_resize: bool = True
+    apply_center_crop: bool = True
+    apply_random_erasing: bool = False
+    apply_random_rotation: bool = False
+    apply_color_jitter: bool = False
+    apply_rgb_shift: bool = False
+    apply_blur: bool = False
+    resize_size: int = Field(default=256, gt=0)
+    center_crop_size: Union[int, list[int]] = 256
+    random_erasing_probability: float = Field(default=0.5, ge=0, le=1)
+    random_rotation_degree: float = Field(default=5, ge=0)
+    color_jitter_brightness: Union[float, list[float]] = 0.1
+    color_jitter_contrast: Union[float, list[float]] = 0.1
+    color_jitter_saturation: Union[float, list[float]] = 0.1
+    color_jitter_hue: Union[float, list[float]] = 0.05
+    rgb_shift_limit: float = Field(default=0.08, ge=0, le=1, description="max shift per channel, in [0, 1] units")
+    blur_kernel_size: int = Field(default=3, ge=1)
+    blur_sigma: list[float] = Field(default_factory=lambda: [0.1, 1.5])
+    normalize_mean: list[float] = Field(default_factory=lambda: [0.485, 0.456, 0.406])
+    normalize_std: list[float] = Field(default_factory=lambda: [0.229, 0.224, 0.225])
+
+    @field_validator("blur_kernel_size")
+    @classmethod
+    def _odd_kernel(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError(f"must be odd (got {value})")
+        return value
+
+
+class TrainParameters(Section):
+    """Parameters of the optimisation and of clip sampling."""
+
+    classification_mode: Union[str, list[str]] = "gloss"
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    lr: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    num_segments: int = Field(default=8, ge=1)
+    fast_dev_run: bool = False
+    pre_training: bool = False
+    landmarks: bool = False
+    time: Optional[float] = Field(default=None, gt=0)
+    warmup_steps: float = Field(default=0, ge=0)
+    multiply_lr_step: float = Field(default=1.0, gt=0)
+
+    @field_validator("pre_training", "landmarks")
+    @classmethod
+    def _not_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("not available yet; set it to false")
+        return value
+
+    def modes(self) -> list[str]:
+        """The classification modes as a list."""
+        mode = self.classification_mode
+        return [mode] if isinstance(mode, str) else list(mode)
+
+
+class FeatureExtractorConfig(Section):
+    """The per-frame feature extractor."""
+
+    name: Literal["cnn_extractor", "resnet50_extractor"] = "cnn_extractor"
+    model_path: str = "resnet18"
+    representation_size: int = Field(default=256, ge=1)
+    pretrained_path: Optional[str] = None
+
+    @field_validator("pretrained_path")
+    @classmethod
+    def _weights_exist(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no weights file at {value!r} (nothing is downloaded: give a local file)")
+        return value
+
+
+class TransformerConfig(Section):
+    """The temporal encoder: ([B, T, D], mask) -> [B, output_size]."""
+
+    name: Literal["sign_language_transformer", "fake_transformer", "lstm", "hubert_transformer"] = (
+        "sign_language_transformer"
+    )
+    feedforward_size: int = Field(default=512, ge=1)
+    transformer_output_size: Optional[int] = Field(
+        default=None, description="HearAI legacy key; accepted and unused (no clip length is baked in)"
+    )
+    num_attention_heads: int = Field(default=4, ge=1)
+    num_encoder_layers: int = Field(default=2, ge=1)
+    output_size: int = Field(default=256, ge=1)
+    dropout_rate: float = Field(default=0.1, ge=0, lt=1)
+
+
+class HeadConfig(Section):
+    """One classification head."""
+
+    num_class: int = Field(ge=2)
+    loss_weight: float = Field(default=1.0, ge=0)
+    additional_layers: int = Field(default=0, ge=0)
+    dropout_rate: float = Field(default=0.0, ge=0, lt=1)
+    class_names: Optional[list[str]] = None
+
+    @model_validator(mode="after")
+    def _names_match_classes(self) -> "HeadConfig":
+        if self.class_names is not None and len(self.class_names) != self.num_class:
+            raise ValueError(f"class_names has {len(self.class_names)} names but num_class is {self.num_class}")
+        return self
+
+
+class FreezeSchedulerConfig(Section):
+    """HearAI freeze scheduler: pattern i lasts `freeze_pattern_repeats[i]` epochs or steps."""
+
+    model_params: dict[str, list[bool]]
+    freeze_pattern_repeats: Union[int, list[int]]
+    freeze_mode: Literal["epoch", "step"] = "epoch"
+    verbose: bool = False
+
+    @model_validator(mode="after")
+    def _equal_lengths(self) -> "FreezeSchedulerConfig":
+        lengths = {name: len(pattern) for name, pattern in self.model_params.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"model_params lists must be of equal length (got {lengths})")
+        repeats = self.freeze_pattern_repeats
+        if isinstance(repeats, list) and lengths and len(repeats) != next(iter(lengths.values())):
+            raise ValueError(f"freeze_pattern_repeats has {len(repeats)} entries, model_params lists have {lengths}")
+        if any(r < 0 for r in (repeats if isinstance(repeats, list) else [repeats])):
+            raise ValueError("freeze_pattern_repeats must be >= 0")
+        return self
+
+    def durations(self) -> list[int]:
+        """How many epochs or steps each pattern lasts."""
+        count = len(next(iter(self.model_params.values()), []))
+        repeats = self.freeze_pattern_repeats
+        return list(repeats) if isinstance(repeats, list) else [repeats] * count
+
+
+class TrainerConfig(Section):
+    """Lightning Trainer settings HearAI did not have."""
+
+    accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"
+    devices: Union[int, str, list[int]] = "auto"
+    precision: Literal["32", "32-true", "16-mixed", "bf16-mixed"] = "32-true"
+    log_every_n_steps: int = Field(default=10, ge=1)
+    limit_train_batches: Optional[Union[int, float]] = None
+    limit_val_batches: Optional[Union[int, float]] = None
+    early_stopping_patience: Optional[int] = Field(default=None, ge=1)
+    monitor: str = "val/loss"
+    monitor_mode: Literal["min", "max"] = "min"

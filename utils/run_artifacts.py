@@ -1,0 +1,97 @@
+"""What a run leaves behind: its folder, the resolved config, split, summary.json and text reports."""
+
+import csv
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+from sklearn.metrics import classification_report, confusion_matrix
+from torch.utils.data import DataLoader
+
+logger = logging.getLogger(__name__)
+
+METRIC_NAMES = ("accuracy", "f1_weighted", "f1_macro", "loss")
+
+
+def make_run_dir(runs_dir: str, experiment: str) -> Path:
+    """`<runs_dir>/<experiment>/<YYYYmmdd-HHMMSS>/`, with a suffix if that second is taken."""
+    base = Path(runs_dir) / experiment / datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir, suffix = base, 1
+    while run_dir.exists():
+        run_dir, suffix = base.with_name(f"{base.name}-{suffix}"), suffix + 1
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    """Rows of dicts as CSV, the columns in first-seen order."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def split_metrics(logged: dict[str, float], split: str) -> dict[str, Any]:
+    """`{"val/gloss/accuracy": x, ...}` -> `{"gloss": {"accuracy": x, ...}}` for one split."""
+    per_head: dict[str, dict[str, float]] = {}
+    for key, value in logged.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == split and parts[2] in METRIC_NAMES:
+            per_head.setdefault(parts[1], {})[parts[2]] = float(value)
+    return per_head
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
+    """`summary.json` in the run folder."""
+    path = run_dir / "summary.json"
+    path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return path
+
+
+def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val", "test")) -> list[str]:
+    """One line per split and head with its figures."""
+    lines = []
+    for split in splits:
+        for head, figures in summary.get(split, {}).items():
+            values = "  ".join(f"{name} {figures[name]:.4f}" for name in METRIC_NAMES if name in figures)
+            lines.append(f"{split:<5} {head:<32} {values}")
+    return lines
+
+
+@torch.no_grad()
+def collect_predictions(module: torch.nn.Module, loader: DataLoader) -> dict[str, tuple[list[int], list[int]]]:
+    """Run the model over a loader; per head, (targets, predictions) of the labelled samples."""
+    module.eval()
+    collected: dict[str, tuple[list[int], list[int]]] = {}
+    for batch in loader:
+        logits = module(batch["frames"].to(module.device), batch["mask"].to(module.device))
+        for head, head_logits in logits.items():
+            target = batch["labels"][head]
+            keep = target >= 0
+            targets, predictions = collected.setdefault(head, ([], []))
+            targets += target[keep].tolist()
+            predictions += head_logits.argmax(-1).cpu()[keep].tolist()
+    return collected
+
+
+def write_text_reports(
+    report_dir: Path, split: str, collected: dict[str, tuple[list[int], list[int]]], class_names: dict[str, list[str]]
+) -> None:
+    """Per head: a classification report and a confusion matrix (CSV, rows = true class)."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for head, (targets, predictions) in collected.items():
+        if not targets:
+            continue
+        names = class_names[head]
+        labels = list(range(len(names)))
+        text = classification_report(
+            targets, predictions, labels=labels, target_names=names, digits=4, zero_division=0
+        )
+        (report_dir / f"{split}_{head}_classification_report.txt").write_text(text, encoding="utf-8")
+        matrix = confusion_matrix(targets, predictions, labels=labels)
+        rows = [{"true": names[i]} | dict(zip(names, map(int, row))) for i, row in enumerate(matrix)]
+        write_csv(rows, report_dir / f"{split}_{head}_confusion_matrix.csv")
