@@ -23,6 +23,7 @@ from utils.config import ConfigError, TrainConfig, dump_config, load_config
 from utils.freeze_scheduler import FreezeScheduler
 from utils.lightning_module import SignClassifier
 from utils.run_artifacts import (
+    METRIC_NAMES,
     collect_predictions,
     format_summary_lines,
     make_run_dir,
@@ -82,7 +83,10 @@ def evaluate_best(trainer: L.Trainer, module: SignClassifier, data: SignDataModu
     """Validation figures of the best checkpoint (of the last weights under fast_dev_run)."""
     checkpoint = None if trainer.fast_dev_run else "best"
     logged = trainer.validate(module, datamodule=data, ckpt_path=checkpoint, verbose=False)[0]
-    return {"val": split_metrics(logged, "val"), "total_loss": {"val": logged.get("val/loss")}}
+    per_head = split_metrics(logged, "val")
+    # A head with no labelled validation sample has no figures; it is listed with nulls, not left out.
+    per_head = {head: per_head.get(head, dict.fromkeys(METRIC_NAMES)) for head in module.heads}
+    return {"val": per_head, "total_loss": {"val": logged.get("val/loss")}}
 
 
 def finish_run(run_dir: Path, trainer: L.Trainer, module: SignClassifier, data: SignDataModule, started: float) -> dict:

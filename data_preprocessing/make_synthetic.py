@@ -18,16 +18,18 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, NoReturn, Optional
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
+# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
+
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
-from data_preprocessing.synthetic_drawing import HANDSHAPES, MOVEMENTS, ORIENTATION_ANGLES, ClipSpec, render_clip
+# pylint: disable-next=wrong-import-position
+from data_preprocessing import synthetic_drawing as drawing
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +46,9 @@ HAMNOSYS_HEADS = [
     "hand_location_y",
     "hand_movement",
 ]
-# Start positions (frame fractions) of the 3x3 location grid; the position jitter (+-0.04) stays inside a cell.
-LOCATIONS_X = {"left": 0.27, "centre": 0.5, "right": 0.73}
-LOCATIONS_Y = {"top": 0.28, "middle": 0.5, "bottom": 0.72}
 
 
-@dataclass(frozen=True)
-class SignForm:
+class SignForm(NamedTuple):
     """The five HamNoSys-like attributes of a sign, in `HAMNOSYS_HEADS` order."""
 
     handshape: str
@@ -87,11 +85,11 @@ LETTERS: dict[str, tuple[str, str]] = {
 }
 CLASS_NAMES: dict[str, list[str]] = {
     "gloss": list(GLOSSES),
-    "hand_shape_base_form": list(HANDSHAPES),
-    "hand_position_palm_orientation": list(ORIENTATION_ANGLES),
-    "hand_location_x": list(LOCATIONS_X),
-    "hand_location_y": list(LOCATIONS_Y),
-    "hand_movement": list(MOVEMENTS),
+    "hand_shape_base_form": list(drawing.HANDSHAPES),
+    "hand_position_palm_orientation": list(drawing.ORIENTATION_ANGLES),
+    "hand_location_x": list(drawing.LOCATIONS_X),
+    "hand_location_y": list(drawing.LOCATIONS_Y),
+    "hand_movement": list(drawing.MOVEMENTS),
     "letter": list(LETTERS),
 }
 
@@ -109,8 +107,7 @@ class _Clip:
 
 def hamnosys_ids(form: SignForm) -> list[int]:
     """Class ids of a sign form, in `HAMNOSYS_HEADS` order."""
-    values = (form.handshape, form.orientation, form.location_x, form.location_y, form.movement)
-    return [CLASS_NAMES[head].index(value) for head, value in zip(HAMNOSYS_HEADS, values)]
+    return [CLASS_NAMES[head].index(value) for head, value in zip(HAMNOSYS_HEADS, form)]
 
 
 def _plan(seed: int, clips_per_gloss: int, letter_clips_per_letter: int) -> list[_Clip]:
@@ -121,12 +118,11 @@ def _plan(seed: int, clips_per_gloss: int, letter_clips_per_letter: int) -> list
         for k in range(clips_per_gloss):
             rng = np.random.default_rng([seed, 0, gloss_id, k])
             clips.append(_Clip(f"{gloss.lower()}_{k:04d}", GLOSS_ANNOTATION, gloss_id, form, rng))
-    cells = [(x, y) for y in LOCATIONS_Y for x in LOCATIONS_X]
+    cells = [(x, y) for y in drawing.LOCATIONS_Y for x in drawing.LOCATIONS_X]
     for letter_id, (letter, (handshape, orientation)) in enumerate(LETTERS.items()):
         # Cycle through the nine cells in a shuffled order, so that locations stay balanced within each letter.
-        order = np.random.default_rng([seed, 1, letter_id]).permutation(
-            np.resize(np.arange(9), letter_clips_per_letter)
-        )
+        cycle = np.resize(np.arange(len(cells)), letter_clips_per_letter)
+        order = np.random.default_rng([seed, 1, letter_id]).permutation(cycle)
         for k in range(letter_clips_per_letter):
             form = SignForm(handshape, orientation, *cells[order[k]], "none")
             rng = np.random.default_rng([seed, 2, letter_id, k])
@@ -138,11 +134,11 @@ def _write_clip(root: Path, clip: _Clip, image_size: int, min_frames: int, max_f
     """Render and write one clip's frames and properties. Returns its number of frames."""
     is_letter = clip.annotation == LETTERS_ANNOTATION
     num_frames = 1 if is_letter else int(clip.rng.integers(min_frames, max_frames + 1))
-    start = (LOCATIONS_X[clip.form.location_x], LOCATIONS_Y[clip.form.location_y])
-    spec = ClipSpec(clip.form.handshape, clip.form.orientation, start, clip.form.movement, num_frames)
+    start = (drawing.LOCATIONS_X[clip.form.location_x], drawing.LOCATIONS_Y[clip.form.location_y])
+    spec = drawing.ClipSpec(clip.form.handshape, clip.form.orientation, start, clip.form.movement, num_frames)
     folder = root / clip.name
     folder.mkdir()
-    for i, frame in enumerate(render_clip(clip.rng, spec, image_size)):
+    for i, frame in enumerate(drawing.render_clip(clip.rng, spec, image_size)):
         # JPEG quality is fixed so that output bytes depend only on the pixels.
         if not cv2.imwrite(str(folder / f"{clip.name}_{i}.jpg"), frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92]):
             raise OSError(f"could not write a frame into {folder}")
@@ -151,29 +147,26 @@ def _write_clip(root: Path, clip: _Clip, image_size: int, min_frames: int, max_f
     return num_frames
 
 
-def _readme() -> str:
+def _readme(frames: tuple[int, int]) -> str:
     """Description of the generated dataset and of its label semantics."""
-    rows = "\n".join(
-        f"| {i} | {name} | " + " | ".join(vars(form).values()) + " |" for i, (name, form) in enumerate(GLOSSES.items())
-    )
+    rows = "\n".join(f"| {i} | {name} | " + " | ".join(form) + " |" for i, (name, form) in enumerate(GLOSSES.items()))
     letters = "\n".join(f"| {i} | {name} | {hs} | {ori} |" for i, (name, (hs, ori)) in enumerate(LETTERS.items()))
     return f"""# Synthetic sign dataset
 
-Made by `data_preprocessing/make_synthetic.py`: a drawn cartoon hand in front of a random textured background and
-a signer silhouette. Same seed, same files. Frames are `<clip>/<clip>_<i>.jpg` (RGB, {FPS} fps in
-`properties.json`).
+Made by `data_preprocessing/make_synthetic.py`: a cartoon hand in front of a random textured background and a
+signer silhouette. Same seed, same files. Frames: `<clip>/<clip>_<i>.jpg` (RGB), `<clip>/properties.json`.
 
 Annotation files, one line per clip: `name start_frame end_frame labels...` (frames inclusive).
-- `{GLOSS_ANNOTATION}`: `gloss` id, for the gloss clips (12-20 frames by default).
+
+- `{GLOSS_ANNOTATION}`: `gloss` id, for the gloss clips ({frames[0]}-{frames[1]} frames).
 - `{HAMNOSYS_ANNOTATION}`: `{' '.join(HAMNOSYS_HEADS)}` ids, for every clip.
 - `{LETTERS_ANNOTATION}`: `letter` id, for the letter clips (single frames, movement `none`).
-`{CLASS_NAMES_FILE}` gives the class names of every head in id order.
+`{CLASS_NAMES_FILE}` gives the class names of every head in id order. Label semantics:
 
-Label semantics:
 - handshape: which fingers are extended (`flat` = four fingers, `thumb_out` = a fist with the thumb out,
   `y` = thumb and little finger);
 - palm orientation: the direction the fingers point (the hand is rotated as a whole, +-10 degrees jitter);
-- location x / y: the cell of a 3x3 grid where the hand starts (frame fractions {list(LOCATIONS_X.values())});
+- location x / y: the cell of a 3x3 grid where the hand starts (frame fractions {list(drawing.LOCATIONS_X.values())});
 - movement: the path over the clip (`circle` is clockwise and bends towards the frame centre).
 
 Nuisances: background colour and texture, signer silhouette, skin and sleeve colour, hand scale (+-15%), position
@@ -233,15 +226,16 @@ def make_synthetic_dataset(
     output_dir = Path(output_dir)
     _check_arguments(seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
     _check_output_dir(output_dir, overwrite)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    partial = output_dir.parent / f".{output_dir.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    target = Path(os.path.abspath(output_dir))  # so that "." or "x/.." still have a real name and parent
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     partial.mkdir()
     try:
         _write_dataset(partial, seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
         _check_output_dir(output_dir, overwrite)  # again: the folder may have been filled while we were writing
-        if output_dir.is_dir():
-            shutil.rmtree(output_dir)
-        partial.rename(output_dir)
+        if target.is_dir():
+            shutil.rmtree(target)
+        partial.rename(target)
     finally:
         if partial.exists():
             shutil.rmtree(partial)
@@ -260,7 +254,7 @@ def _write_dataset(root: Path, seed: int, counts: tuple[int, int], image_size: i
     for file_name, file_lines in lines.items():
         (root / file_name).write_text("".join(line + "\n" for line in file_lines), encoding="utf-8")
     (root / CLASS_NAMES_FILE).write_text(json.dumps(CLASS_NAMES, indent=2) + "\n", encoding="utf-8")
-    (root / "README.md").write_text(_readme(), encoding="utf-8")
+    (root / "README.md").write_text(_readme(frames), encoding="utf-8")
     logger.info(
         "wrote %d clips (%d gloss, %d letter)", len(clips), len(lines[GLOSS_ANNOTATION]), len(lines[LETTERS_ANNOTATION])
     )
@@ -269,11 +263,12 @@ def _write_dataset(root: Path, seed: int, counts: tuple[int, int], image_size: i
 class _OneLineParser(argparse.ArgumentParser):
     """Argument errors as a single line on stderr, exit status 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _count(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """argparse type: an int >= 0 (argparse names this function in its messages)."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
@@ -284,9 +279,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = _OneLineParser(prog="make_synthetic.py", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--output_dir", type=Path, required=True, help="folder to create (must be empty or absent)")
-    parser.add_argument("--seed", type=_count, default=0, help="random seed (same seed, same files)")
-    parser.add_argument("--clips_per_gloss", type=_count, default=30, help="clips per gloss class")
-    parser.add_argument("--letter_clips_per_letter", type=_count, default=30, help="single-frame clips per letter")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (same seed, same files)")
+    parser.add_argument("--clips_per_gloss", type=non_negative_int, default=30, help="clips per gloss class")
+    parser.add_argument(
+        "--letter_clips_per_letter", type=non_negative_int, default=30, help="single-frame clips per letter"
+    )
     parser.add_argument("--image_size", type=int, default=64, help="frame width and height in pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset previously made by this tool")
     args = parser.parse_args(argv)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
+
 SUPERSAMPLE = 3
 # Sub-pixel precision of the cv2 drawing calls: smooth motion instead of whole-pixel jumps.
 _SHIFT = 4
@@ -27,6 +29,9 @@ HANDSHAPES: dict[str, frozenset[str]] = {
 }
 # Direction the extended fingers point, as a clockwise screen angle in degrees from "up".
 ORIENTATION_ANGLES: dict[str, float] = {"up": 0.0, "right": 90.0, "down": 180.0, "left": 270.0}
+# Start positions (frame fractions) of the 3x3 location grid; the position jitter (+-0.04) stays inside a cell.
+LOCATIONS_X: dict[str, float] = {"left": 0.27, "centre": 0.5, "right": 0.73}
+LOCATIONS_Y: dict[str, float] = {"top": 0.28, "middle": 0.5, "bottom": 0.72}
 MOVEMENTS: tuple[str, ...] = ("none", "up", "down", "left", "right", "circle")
 _DIRECTIONS = {"up": (0.0, -1.0), "down": (0.0, 1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
 

@@ -1,15 +1,27 @@
 """The HearAI frames source: one folder of JPEG frames per clip, read into the sample contract."""
 
+from pathlib import Path
 from typing import Any, Callable, Optional
 
+import numpy as np
 import torch
+from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset
-from torchvision.io import ImageReadMode, decode_image
 
 from datasets.annotations import PROPERTIES_FILE, ClipRecord
 from datasets.errors import DataError
 from datasets.sampling import sample_indices
+
+
+def read_image(path: Path) -> Tensor:
+    """Any image file as uint8 RGB `[3, H, W]` (grey, palette and alpha images converted the same way)."""
+    try:
+        with Image.open(path) as image:
+            pixels = np.asarray(image.convert("RGB"))
+    except OSError as error:
+        raise DataError(f"{path}: cannot decode image: {error}") from error
+    return torch.from_numpy(pixels.copy()).permute(2, 0, 1)
 
 
 class FramesDataset(Dataset):
@@ -48,10 +60,7 @@ class FramesDataset(Dataset):
             path = record.frame_path(index)
             if not path.is_file():
                 raise DataError(f"{path}: frame {index} of clip {record.name} (frames {record.start}-{record.end})")
-            try:
-                frames.append(decode_image(str(path), mode=ImageReadMode.RGB))
-            except RuntimeError as error:
-                raise DataError(f"{path}: cannot decode image: {error}") from error
+            frames.append(read_image(path))
         sizes = {tuple(f.shape) for f in frames}
         if len(sizes) > 1:
             raise DataError(f"{record.folder}: frames of one clip differ in size: {sorted(sizes)}")

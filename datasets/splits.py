@@ -18,7 +18,7 @@ def _groups(records: list[ClipRecord]) -> dict[tuple[str, str], list[int]]:
     return groups
 
 
-def stratum(record: ClipRecord, heads: list[str]) -> tuple[str, int]:
+def stratum_of(record: ClipRecord, heads: list[str]) -> tuple[str, int]:
     """The first of `heads` that labels the record, with its label: clips that lack the first head's
     label (letter clips in a gloss run, say) are stratified on the next head."""
     for head in heads:
@@ -30,12 +30,12 @@ def stratum(record: ClipRecord, heads: list[str]) -> tuple[str, int]:
 def stratified_split(
     records: list[ClipRecord], train_ratio: float, heads: list[str], seed: int
 ) -> tuple[list[int], list[int]]:
-    """Indexes of (train, val): in every stratum (see `stratum`), about `1 - train_ratio` of the clip
+    """Indexes of (train, val): in every stratum (see `stratum_of`), about `1 - train_ratio` of the clip
     folders go to validation (at least one where a stratum has two or more folders)."""
     generator = torch.Generator().manual_seed(seed)
     strata: dict[tuple[str, int], list[list[int]]] = defaultdict(list)
     for members in _groups(records).values():
-        strata[stratum(records[members[0]], heads)].append(members)
+        strata[stratum_of(records[members[0]], heads)].append(members)
     train: list[int] = []
     val: list[int] = []
     for stratum in sorted(strata):

@@ -38,7 +38,7 @@ def fixture_tiny_config_path(tmp_path, tiny_dataset) -> Path:
     raw["train_parameters"] |= {"epochs": 1, "batch_size": 4, "num_segments": 4}
     raw["feature_extractor"] |= {"representation_size": 16}
     raw["transformer"] |= {"feedforward_size": 32, "output_size": 16, "num_encoder_layers": 1}
-    raw["trainer"] = {"limit_train_batches": 2, "limit_val_batches": 2, "log_every_n_steps": 1}
+    raw["trainer"] = {"limit_train_batches": 2, "log_every_n_steps": 1}
     path = tmp_path / "tiny_config.yml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path

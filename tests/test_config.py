@@ -21,7 +21,7 @@ def fixture_raw() -> dict:
 
 def _write(tmp_path: Path, raw: dict) -> Path:
     path = tmp_path / "config.yml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -75,6 +75,7 @@ def assert_every_parameter_gets_gradient(module: nn.Module, output: torch.Tensor
 
 
 def test_registry_keys_are_the_config_names() -> None:
+    """A name the config accepts always finds a class, and every class is reachable from the config."""
     config_schema = pytest.importorskip("utils.config_schema")
     extractor_names = typing.get_args(config_schema.FeatureExtractorConfig.model_fields["name"].annotation)
     encoder_names = typing.get_args(config_schema.TransformerConfig.model_fields["name"].annotation)
@@ -84,6 +85,7 @@ def test_registry_keys_are_the_config_names() -> None:
 
 @pytest.mark.parametrize("name", list(FEATURE_EXTRACTORS))
 def test_extractor_builds_and_zeroes_padding(name: str) -> None:
+    """Every extractor builds from the config's keys, gives [B, T, D] and zeros at padded frames."""
     extractor = build_extractor(name).eval()
     mask = torch.tensor([[True, False]])
     with torch.no_grad():
@@ -95,6 +97,7 @@ def test_extractor_builds_and_zeroes_padding(name: str) -> None:
 
 @pytest.mark.parametrize("name", LIGHT_EXTRACTORS)
 def test_extractor_runs_on_one_and_forty_frames(name: str) -> None:
+    """One instance serves still images (T=1) and long videos (T=40)."""
     extractor = build_extractor(name).eval()
     with torch.no_grad():
         for batch, time in ((2, 1), (1, 40)):
@@ -104,6 +107,7 @@ def test_extractor_runs_on_one_and_forty_frames(name: str) -> None:
 
 @pytest.mark.parametrize("name", LIGHT_EXTRACTORS)
 def test_extractor_passes_gradient_to_every_parameter(name: str) -> None:
+    """Fine-tuning reaches the whole backbone and the projection."""
     extractor = build_extractor(name).train()
     mask = torch.tensor([[True, True, False], [True, True, True]])
     assert_every_parameter_gets_gradient(extractor, extractor(random_frames(2, 3), mask))
@@ -111,6 +115,7 @@ def test_extractor_passes_gradient_to_every_parameter(name: str) -> None:
 
 @pytest.mark.parametrize("name", LIGHT_EXTRACTORS)
 def test_extractor_ignores_padded_frames(name: str) -> None:
+    """A clip's features do not depend on how much garbage padding shares its batch."""
     extractor = build_extractor(name).eval()
     sample = random_frames(1, 3)[0]
     padded, mask = pad_with_garbage(sample, total_time=5)
@@ -122,6 +127,7 @@ def test_extractor_ignores_padded_frames(name: str) -> None:
 
 @pytest.mark.parametrize("name", LIGHT_EXTRACTORS)
 def test_padded_frames_do_not_reach_batchnorm_statistics(name: str) -> None:
+    """In training, BatchNorm running statistics see only real frames."""
     extractor = build_extractor(name).train()
     padded, mask = pad_with_garbage(random_frames(1, 3)[0], total_time=6)
     reference = build_extractor(name).train()
@@ -133,6 +139,7 @@ def test_padded_frames_do_not_reach_batchnorm_statistics(name: str) -> None:
 
 
 def test_cnn_extractor_fits_backbones_with_a_head_conv() -> None:
+    """The projection is sized from the backbone's real pooled output width."""
     # MobileNetV3's pooled output (head_hidden_size) is wider than its num_features.
     extractor = CnnExtractor("mobilenetv3_small_050", REPRESENTATION_SIZE).eval()
     with torch.no_grad():
@@ -142,6 +149,7 @@ def test_cnn_extractor_fits_backbones_with_a_head_conv() -> None:
 
 @pytest.mark.parametrize("wrap", [None, "state_dict", "model"])
 def test_cnn_extractor_loads_local_pretrained_weights(tmp_path, wrap: str | None) -> None:
+    """A local weights file (raw or wrapped state dict) ends up in the backbone."""
     backbone = timm.create_model(TINY_BACKBONE, pretrained=False, num_classes=0)
     path = tmp_path / "weights.pth"
     torch.save(backbone.state_dict() if wrap is None else {wrap: backbone.state_dict()}, path)
@@ -151,6 +159,7 @@ def test_cnn_extractor_loads_local_pretrained_weights(tmp_path, wrap: str | None
 
 
 def test_cnn_extractor_rejects_weights_of_another_model(tmp_path) -> None:
+    """A weights file that fits nothing is an error, not a silently random backbone."""
     path = tmp_path / "unrelated.pth"
     torch.save({"encoder.layer.0.weight": torch.zeros(3)}, path)
     with pytest.raises(ValueError, match="none of its"):
@@ -159,6 +168,7 @@ def test_cnn_extractor_rejects_weights_of_another_model(tmp_path) -> None:
 
 @pytest.mark.parametrize("name", list(TEMPORAL_ENCODERS))
 def test_encoder_output_shape_for_one_and_forty_frames(name: str) -> None:
+    """No clip length is baked in: one instance runs T=1 and T=40."""
     encoder = build_encoder(name).eval()
     assert encoder.out_dim == ENCODER_KWARGS["output_size"]
     with torch.no_grad():
@@ -169,6 +179,7 @@ def test_encoder_output_shape_for_one_and_forty_frames(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(TEMPORAL_ENCODERS))
 def test_encoder_passes_gradient_to_every_parameter(name: str) -> None:
+    """Every trainable parameter of every encoder learns."""
     encoder = build_encoder(name).train()
     mask = torch.ones(3, 7, dtype=torch.bool)
     mask[0, 4:] = False
@@ -179,6 +190,7 @@ def test_encoder_passes_gradient_to_every_parameter(name: str) -> None:
 @pytest.mark.parametrize("name", list(TEMPORAL_ENCODERS))
 @pytest.mark.parametrize("length", [1, 5])
 def test_encoder_ignores_padding(name: str, length: int) -> None:
+    """Padding never changes the prediction for a real clip."""
     encoder = build_encoder(name).eval()
     sample = torch.randn(length, 10)
     padded, mask = pad_with_garbage(sample, total_time=12)
@@ -190,6 +202,7 @@ def test_encoder_ignores_padding(name: str, length: int) -> None:
 
 @pytest.mark.parametrize("additional_layers", [0, 2])
 def test_classification_head_shape_and_gradient(additional_layers: int) -> None:
+    """A head maps [B, input_size] to [B, num_class] with the requested depth."""
     head = ClassificationHead(6, num_class=5, additional_layers=additional_layers, dropout_rate=0.2)
     logits = head(torch.randn(4, 6))
     assert head.out_dim == 5
@@ -199,6 +212,7 @@ def test_classification_head_shape_and_gradient(additional_layers: int) -> None:
 
 
 def test_sign_model_gives_logits_per_head() -> None:
+    """The assembled model returns logits for every named head."""
     extractor = build_extractor(LIGHT_EXTRACTORS[0])
     encoder = TEMPORAL_ENCODERS["fake_transformer"](**{**ENCODER_KWARGS, "input_size": REPRESENTATION_SIZE})
     heads = {"letter": ClassificationHead(6, 24), "handshape": ClassificationHead(6, 3)}
@@ -211,6 +225,7 @@ def test_sign_model_gives_logits_per_head() -> None:
 
 
 def test_loss_ignores_unlabelled_samples() -> None:
+    """Label -1 is left out of a head's loss."""
     logits = {"gloss": torch.randn(4, 5)}
     labels = {"gloss": torch.tensor([2, -1, 0, -1])}
     total, per_head = multi_head_loss(logits, labels, {"gloss": 1.0})
@@ -220,6 +235,7 @@ def test_loss_ignores_unlabelled_samples() -> None:
 
 
 def test_loss_applies_head_weights() -> None:
+    """The total is the weighted sum of the per-head losses."""
     logits = {"a": torch.randn(3, 4), "b": torch.randn(3, 2)}
     labels = {"a": torch.tensor([0, 1, 3]), "b": torch.tensor([1, 0, 1])}
     total, per_head = multi_head_loss(logits, labels, {"a": 0.5, "b": 2.0})
@@ -227,6 +243,7 @@ def test_loss_applies_head_weights() -> None:
 
 
 def test_unlabelled_head_adds_nothing() -> None:
+    """A head without labels in the batch adds 0 (not NaN) and reports no loss."""
     logits = {"a": torch.randn(3, 4), "b": torch.randn(3, 2)}
     labels = {"a": torch.tensor([0, 1, 3]), "b": torch.full((3,), -1)}
     total, per_head = multi_head_loss(logits, labels, {"a": 1.0, "b": 1.0})
@@ -235,10 +252,11 @@ def test_unlabelled_head_adds_nothing() -> None:
 
 
 def test_fully_unlabelled_batch_gives_zero_loss_that_backpropagates() -> None:
+    """A batch without any label still allows backward() with zero gradients."""
     head = ClassificationHead(6, 4)
     logits = {"a": head(torch.randn(3, 6))}
     total, per_head = multi_head_loss(logits, {"a": torch.full((3,), -1)}, {"a": 1.0})
-    assert per_head == {}
+    assert not per_head
     assert total.item() == 0.0 and total.requires_grad
     total.backward()
     assert all(p.grad is not None and not p.grad.any() for p in head.parameters())

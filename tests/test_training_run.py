@@ -17,7 +17,9 @@ def _run(config_path: Path, capsys, *overrides: str) -> tuple[int, Path, list[st
     for override in overrides:
         args += ["--set", override]
     status = train.main(args)
-    lines = capsys.readouterr().out.strip().splitlines()
+    captured = capsys.readouterr()
+    assert status == 0, captured.err[-2000:]
+    lines = captured.out.strip().splitlines()
     run_dir = Path(lines[-1].removeprefix("run_dir: "))
     return status, run_dir, lines
 

@@ -57,7 +57,9 @@ def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val"
     lines = []
     for split in splits:
         for head, figures in summary.get(split, {}).items():
-            values = "  ".join(f"{name} {figures[name]:.4f}" for name in METRIC_NAMES if name in figures)
+            values = "  ".join(
+                f"{name} {figures[name]:.4f}" if figures.get(name) is not None else f"{name} n/a" for name in METRIC_NAMES
+            )
             lines.append(f"{split:<5} {head:<32} {values}")
     return lines
 
