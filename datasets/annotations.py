@@ -51,7 +51,8 @@ def _parse_line(path: Path, number: int, line: str, heads: dict[str, HeadConfig]
     where = f"{path}:{number}"
     parts = line.split()
     if len(parts) != 3 + len(heads):
-        raise DataError(f"{where}: expected name, start, end and {len(heads)} labels ({', '.join(heads)}); got {line!r}")
+        expected = f"name, start, end and {len(heads)} labels ({', '.join(heads)})"
+        raise DataError(f"{where}: expected {expected}; got {line!r}")
     try:
         start, end, *labels = (int(p) for p in parts[1:])
     except ValueError as error:

@@ -16,6 +16,7 @@ SHIPPED = ROOT / "train_config.yml"
 
 @pytest.fixture(name="raw")
 def fixture_raw() -> dict:
+    """The shipped train_config.yml as a plain dict."""
     return read_yaml(SHIPPED)
 
 

@@ -76,7 +76,7 @@ def test_missing_frame_is_named(tmp_path):
     records = load_dataset_records(entry, GLOSS)
     dataset = FramesDataset(records, 10, build_transform(AugmentationsParameters(), train=False), train=False)
     with pytest.raises(DataError, match="a_5.jpg"):
-        dataset[0]
+        _ = dataset[0]
 
 
 def test_corrupt_frame_is_named(tmp_path):
@@ -84,14 +84,14 @@ def test_corrupt_frame_is_named(tmp_path):
     (Path(entry.path) / "b" / "b_1.jpg").write_bytes(b"not a jpeg")
     dataset = FramesDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False)
     with pytest.raises(DataError, match="b_1.jpg: cannot decode"):
-        dataset[0]
+        _ = dataset[0]
 
 
 def test_time_sampling_without_properties_names_the_file(tmp_path):
     entry = _dataset(tmp_path, "a 0 4 1\n")
     dataset = FramesDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False, time=0.1)
     with pytest.raises(DataError, match="properties.json"):
-        dataset[0]
+        _ = dataset[0]
 
 
 def test_sample_contract(tmp_path):

@@ -18,6 +18,10 @@ class TinyModel(nn.Module):
         self.transformer = nn.Linear(4, 4)
         self.heads = nn.ModuleDict({"gloss": nn.Linear(4, 2)})
 
+    def forward(self, images):
+        """Unused: the scheduler only walks the module tree."""
+        return self.heads["gloss"](self.transformer(self.feature_extractor(images).mean(dim=(2, 3))))
+
 
 def _scheduler(mode: str = "epoch", repeats=(2, 1)) -> FreezeScheduler:
     config = FreezeSchedulerConfig(

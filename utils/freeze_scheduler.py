@@ -71,6 +71,8 @@ class FreezeScheduler(L.Callback):
     def _counter(self, trainer: L.Trainer) -> int:
         return trainer.current_epoch if self.config.freeze_mode == "epoch" else trainer.global_step
 
-    def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, batch_idx: int) -> None:
+    def on_train_batch_start(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, batch_idx: int
+    ) -> None:
         # Every batch, because Lightning puts the whole model back in train mode after each validation.
         self.apply(pl_module.model, self._counter(trainer))

@@ -1,3 +1,5 @@
+# Lightning hooks take (batch, batch_idx) where the base class declares *args, **kwargs.
+# pylint: disable=arguments-differ,unused-argument
 """The LightningModule: the sign model, its multi-head loss, metrics, optimiser and schedule.
 
 The checkpoint carries the resolved config and every head's class names (as hyperparameters),

@@ -58,7 +58,8 @@ def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val"
     for split in splits:
         for head, figures in summary.get(split, {}).items():
             values = "  ".join(
-                f"{name} {figures[name]:.4f}" if figures.get(name) is not None else f"{name} n/a" for name in METRIC_NAMES
+                f"{name} {figures[name]:.4f}" if figures.get(name) is not None else f"{name} n/a"
+                for name in METRIC_NAMES
             )
             lines.append(f"{split:<5} {head:<32} {values}")
     return lines
@@ -90,9 +91,7 @@ def write_text_reports(
             continue
         names = class_names[head]
         labels = list(range(len(names)))
-        text = classification_report(
-            targets, predictions, labels=labels, target_names=names, digits=4, zero_division=0
-        )
+        text = classification_report(targets, predictions, labels=labels, target_names=names, digits=4, zero_division=0)
         (report_dir / f"{split}_{head}_classification_report.txt").write_text(text, encoding="utf-8")
         matrix = confusion_matrix(targets, predictions, labels=labels)
         rows = [{"true": names[i]} | dict(zip(names, map(int, row))) for i, row in enumerate(matrix)]
