@@ -112,7 +112,7 @@ def _style(rng: np.random.Generator, spec: ClipSpec, canvas_size: int) -> _Style
         skin=tuple(float(c) for c in skin),
         outline=tuple(float(c) for c in skin * rng.uniform(0.35, 0.55)),
         sleeve=tuple(float(c) for c in rng.uniform(10, 245, size=3)),
-        unit=canvas_size * 0.07 * rng.uniform(0.85, 1.15),
+        unit=canvas_size * 0.09 * rng.uniform(0.85, 1.15),
         # +-10 degrees: well below the 90 degrees between orientation classes
         angle=ORIENTATION_ANGLES[spec.orientation] + rng.uniform(-10, 10),
         noise_sigma=rng.uniform(2, 7),

@@ -96,10 +96,11 @@ class SignClassifier(L.LightningModule):
     def _evaluation_epoch_end(self, split: str) -> None:
         self.log(f"{split}/loss", self.losses[split]["total"].compute(), prog_bar=split == "val")
         self.losses[split]["total"].reset()
+        primary_head = next(iter(self.heads))  # the progress bar shows only its accuracy, to stay on one line
         for head in self.heads:
             if self.counts[split][head].compute() > 0:
                 for name, value in self.metrics[split][head].compute().items():
-                    self.log(f"{split}/{head}/{name}", value, prog_bar=name == "accuracy")
+                    self.log(f"{split}/{head}/{name}", value, prog_bar=name == "accuracy" and head == primary_head)
                 self.log(f"{split}/{head}/loss", self.losses[split][head].compute())
             for metric in (self.metrics[split][head], self.losses[split][head], self.counts[split][head]):
                 metric.reset()
