@@ -28,8 +28,9 @@ from tqdm import tqdm
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable-next=wrong-import-position
+# pylint: disable=wrong-import-position
 from data_preprocessing import synthetic_drawing as drawing
+from data_preprocessing.frames_to_videos import frames_to_videos
 
 logger = logging.getLogger(__name__)
 
@@ -286,6 +287,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     parser.add_argument("--image_size", type=int, default=64, help="frame width and height in pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset previously made by this tool")
+    parser.add_argument("--videos_dir", type=Path, help="also write the gloss clips as mp4 + annotations.csv here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -297,6 +299,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             image_size=args.image_size,
             overwrite=args.overwrite,
         )
+        if args.videos_dir:
+            frames_to_videos(path, args.videos_dir, {GLOSS_ANNOTATION: ["gloss"], HAMNOSYS_ANNOTATION: HAMNOSYS_HEADS})
     except (ValueError, OSError) as error:
         print(f"make_synthetic.py: error: {error}", file=sys.stderr)
         return 2

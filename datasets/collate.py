@@ -4,21 +4,34 @@ from typing import Any
 
 import torch
 
+from datasets.errors import DataError
+
+MODALITIES = ("frames", "landmarks")
+
+
+def _pad(samples: list[dict[str, Any]], key: str, length: int) -> torch.Tensor:
+    first = samples[0][key]
+    padded = first.new_zeros((len(samples), length, *first.shape[1:]))
+    for row, sample in enumerate(samples):
+        padded[row, : sample[key].shape[0]] = sample[key]
+    return padded
+
 
 def collate_clips(samples: list[dict[str, Any]], pad_to: int) -> dict[str, Any]:
-    """Samples -> batch: `frames [B, T, 3, H, W]` (zeros where padded), `mask [B, T]` (True = real frame),
-    `labels {head: LongTensor[B]}` (-1 = no label), `meta` (list of the samples' meta dicts).
+    """Samples -> batch: `frames [B, T, 3, H, W]` and/or `landmarks [B, T, J, C]` (zeros where padded),
+    `mask [B, T]` (True = real frame), `labels {head: LongTensor[B]}` (-1 = no label), `meta` (the samples' meta).
 
-    T is `pad_to`, or the longest clip if one is longer.
+    T is `pad_to`, or the longest clip if one is longer. Every sample of a batch must carry the same modalities.
     """
-    length = max([pad_to] + [s["frames"].shape[0] for s in samples])
-    first = samples[0]["frames"]
-    frames = first.new_zeros((len(samples), length, *first.shape[1:]))
-    mask = torch.zeros(len(samples), length, dtype=torch.bool)
-    for row, sample in enumerate(samples):
-        count = sample["frames"].shape[0]
-        frames[row, :count] = sample["frames"]
-        mask[row, :count] = True
+    present = [key for key in MODALITIES if key in samples[0]]
+    if not present or any([key for key in MODALITIES if key in s] != present for s in samples):
+        kinds = sorted({"+".join(key for key in MODALITIES if key in s) or "nothing" for s in samples})
+        raise DataError(f"a batch mixes samples carrying {kinds}; datasets of one run must give the same inputs")
+    lengths = [s[present[0]].shape[0] for s in samples]
+    length = max([pad_to, *lengths])
+    batch: dict[str, Any] = {key: _pad(samples, key, length) for key in present}
+    batch["mask"] = torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]
     heads = samples[0]["labels"].keys()
-    labels = {h: torch.tensor([s["labels"][h] for s in samples], dtype=torch.long) for h in heads}
-    return {"frames": frames, "mask": mask, "labels": labels, "meta": [s["meta"] for s in samples]}
+    batch["labels"] = {h: torch.tensor([s["labels"][h] for s in samples], dtype=torch.long) for h in heads}
+    batch["meta"] = [s["meta"] for s in samples]
+    return batch

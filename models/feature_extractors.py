@@ -72,7 +72,12 @@ class CnnExtractor(nn.Module):
             float ``[B, T, D]``, zeros at padded positions.
         """
         # All real frames of the batch go through the backbone as one batch of N frames: [N, 3, H, W].
-        features = self.projection(self.backbone(frames[mask]))
+        real_frames = frames[mask]
+        if torch.compiler.is_exporting():
+            # torch.export (ONNX export) cannot prove that the data-dependent N is non-zero, which the backbone's
+            # layers branch on; every clip has at least one real frame.
+            torch._check(real_frames.shape[0] > 0)  # pylint: disable=protected-access  # the documented API
+        features = self.projection(self.backbone(real_frames))
         output = features.new_zeros(*mask.shape, self.out_dim)
         return output.masked_scatter(mask.unsqueeze(-1), features)
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from torch import nn
 
 from models.feature_extractors import CnnExtractor, Resnet50Extractor
+from models.landmark_gcn import LandmarksGcn
+from models.landmark_mlp import LandmarksMlp
 from models.temporal_encoders import FakeTransformer, HubertTransformer, LstmEncoder, SignLanguageTransformer
 
 FEATURE_EXTRACTORS: dict[str, type[nn.Module]] = {
     "cnn_extractor": CnnExtractor,
     "resnet50_extractor": Resnet50Extractor,
+}
+
+# Landmarks [B, T, J, C] -> [B, T, D] (the config's `feature_extractor.landmarks.name`).
+LANDMARK_EXTRACTORS: dict[str, type[nn.Module]] = {
+    "landmarks_gcn": LandmarksGcn,
+    "landmarks_mlp": LandmarksMlp,
 }
 
 TEMPORAL_ENCODERS: dict[str, type[nn.Module]] = {

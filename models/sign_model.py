@@ -10,7 +10,7 @@ IGNORE_INDEX = -1  # the label of a sample that has no label for a head
 
 
 class SignModel(nn.Module):
-    """Frames -> per-frame features -> clip vector -> logits for every head.
+    """Frames and/or landmarks -> per-frame features -> clip vector -> logits for every head.
 
     The attribute names ``feature_extractor``, ``transformer`` and ``heads`` are part of the interface: the freeze
     scheduler addresses the parts by them.
@@ -20,7 +20,8 @@ class SignModel(nn.Module):
         """Assemble the model.
 
         Args:
-            feature_extractor: ``([B, T, 3, H, W], mask [B, T]) -> [B, T, D]``.
+            feature_extractor: ``(*inputs, mask [B, T]) -> [B, T, D]``; its ``inputs`` attribute names what it reads,
+                in order (``("frames",)`` when it has none, ``("landmarks",)``, ``("frames", "landmarks")``).
             transformer: ``([B, T, D], mask [B, T]) -> [B, output_size]``.
             heads: head name -> module ``[B, output_size] -> [B, num_class]``.
         """
@@ -28,10 +29,22 @@ class SignModel(nn.Module):
         self.feature_extractor = feature_extractor
         self.transformer = transformer
         self.heads = nn.ModuleDict(heads)
+        self.inputs: tuple[str, ...] = tuple(getattr(feature_extractor, "inputs", ("frames",)))
 
-    def forward(self, frames: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Float ``[B, T, 3, H, W]``, bool ``[B, T]`` (True = real frame) -> ``{head: logits [B, num_class]}``."""
-        clip = self.transformer(self.feature_extractor(frames, mask), mask)
+    def forward(
+        self, frames: torch.Tensor | None, mask: torch.Tensor, landmarks: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Frames float ``[B, T, 3, H, W]`` and/or landmarks float ``[B, T, J, C]`` (NaN = not detected), bool mask
+        ``[B, T]`` (True = real frame) -> ``{head: logits [B, num_class]}``.
+
+        Raises:
+            ValueError: an input the feature extractor reads is None.
+        """
+        given = {"frames": frames, "landmarks": landmarks}
+        missing = [name for name in self.inputs if given[name] is None]
+        if missing:
+            raise ValueError(f"the feature extractor reads {list(self.inputs)}, but {missing} were not given")
+        clip = self.transformer(self.feature_extractor(*(given[name] for name in self.inputs), mask), mask)
         return {name: head(clip) for name, head in self.heads.items()}
 
 

@@ -137,7 +137,7 @@ class FakeTransformer(nn.Module):
 
 
 class LstmEncoder(nn.Module):
-    """Multi-layer LSTM over packed sequences; the top layer's last hidden state is projected.
+    """Multi-layer LSTM over the padded clip; the top layer's output at the last real frame is projected.
 
     The hidden size is ``feedforward_size``; ``num_attention_heads`` is accepted for a uniform signature and unused.
     Padding is assumed at the end of each clip.
@@ -168,11 +168,13 @@ class LstmEncoder(nn.Module):
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, output_size]``."""
-        # pack_padded_sequence wants lengths on the CPU and > 0; a clip without real frames reads one padded frame.
-        lengths = mask.sum(dim=1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(features, lengths, batch_first=True, enforce_sorted=False)
-        _, (last_hidden, _) = self.lstm(packed)  # [num_layers, B, hidden], already back in batch order
-        return self.projection(last_hidden[-1])
+        # The LSTM runs forwards and padding is at the end, so the top layer's output at a clip's last real frame
+        # never saw padding. Running over the padded batch (not a packed one) keeps the model exportable to ONNX.
+        outputs, _ = self.lstm(features)  # [B, T, hidden]
+        # A clip without real frames reads its first (padded) frame.
+        last = (mask.sum(dim=1) - 1).clamp(min=0)
+        index = last.view(-1, 1, 1).expand(-1, 1, outputs.shape[-1])
+        return self.projection(outputs.gather(1, index).squeeze(1))
 
 
 class HubertTransformer(nn.Module):

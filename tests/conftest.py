@@ -1,11 +1,16 @@
 """Shared fixtures: a tiny synthetic dataset and a config that trains on it in seconds."""
 
+import contextlib
+import io
 from pathlib import Path
 
+import cv2
 import pytest
 import yaml
 
+import train
 from data_preprocessing.make_synthetic import make_synthetic_dataset
+from utils import export_onnx
 from utils.config import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,20 +30,60 @@ def fixture_tiny_dataset(tmp_path_factory) -> Path:
     )
 
 
-@pytest.fixture(name="tiny_config_path")
-def fixture_tiny_config_path(tmp_path, tiny_dataset) -> Path:
-    """The shipped config pointed at the tiny dataset, with a small model and 1 short epoch."""
+def write_tiny_config(folder: Path, dataset: Path) -> Path:
+    """The shipped config pointed at `dataset`, with a small model and 1 short epoch, runs under `folder`."""
     raw = read_yaml(ROOT / "train_config.yml")
     raw["general_parameters"] |= {
-        "data_path": str(tiny_dataset),
+        "data_path": str(dataset),
         "make_synthetic_if_missing": False,
-        "runs_dir": str(tmp_path / "runs"),
+        "runs_dir": str(folder / "runs"),
     }
     raw["augmentations_parameters"] |= {"resize_size": 32, "center_crop_size": 32}
     raw["train_parameters"] |= {"epochs": 1, "batch_size": 4, "num_segments": 4}
     raw["feature_extractor"] |= {"representation_size": 16}
     raw["transformer"] |= {"feedforward_size": 32, "output_size": 16, "num_encoder_layers": 1}
     raw["trainer"] = {"limit_train_batches": 2, "log_every_n_steps": 1}
-    path = tmp_path / "tiny_config.yml"
+    # MLflow's SQLite store takes seconds to create and the report figures ~1 s per head: tests that need them add them.
+    raw["logging"] = {"loggers": ["csv"], "figures": False}
+    path = folder / "tiny_config.yml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(name="tiny_config_path")
+def fixture_tiny_config_path(tmp_path, tiny_dataset) -> Path:
+    """The shipped config pointed at the tiny dataset, with a small model and 1 short epoch."""
+    return write_tiny_config(tmp_path, tiny_dataset)
+
+
+@pytest.fixture(scope="session", name="tiny_checkpoint")
+def fixture_tiny_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
+    """best.ckpt of one tiny training run, trained once per test session for every test that needs a model."""
+    folder = tmp_path_factory.mktemp("tiny_run")
+    assert train.main(["--model_config_path", str(write_tiny_config(folder, tiny_dataset))]) == 0
+    return next((folder / "runs").rglob("best.ckpt"))
+
+
+@pytest.fixture(scope="session", name="tiny_onnx")
+def fixture_tiny_onnx(tmp_path_factory, tiny_checkpoint) -> Path:
+    """`tiny_checkpoint` exported by `utils/export_onnx.py` once per test session; its report is in export.txt."""
+    folder = tmp_path_factory.mktemp("onnx")
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        status = export_onnx.main(["--checkpoint", str(tiny_checkpoint), "--output", str(folder / "tiny.onnx")])
+    assert status == 0, report.getvalue()
+    (folder / "export.txt").write_text(report.getvalue(), encoding="utf-8")
+    return folder / "tiny.onnx"
+
+
+@pytest.fixture(scope="session", name="tiny_video")
+def fixture_tiny_video(tmp_path_factory, tiny_dataset) -> Path:
+    """An MP4 (25 fps, 64x48, 24 frames) that replays the frames of one tiny gloss clip, upscaled."""
+    clip = tiny_dataset / "bye_0000"
+    frames = sorted(clip.glob("*.jpg"), key=lambda path: int(path.stem.rsplit("_", 1)[1]))
+    path = tmp_path_factory.mktemp("video") / "bye.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (64, 48))  # pylint: disable=no-member
+    for index in range(24):
+        writer.write(cv2.resize(cv2.imread(str(frames[index % len(frames)])), (64, 48)))  # pylint: disable=no-member
+    writer.release()
     return path

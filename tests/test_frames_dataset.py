@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datasets.annotations import load_dataset_records, read_class_names
 from datasets.data_module import SignDataModule
 from datasets.errors import DataError
 from datasets.frames_dataset import FramesDataset
+from datasets.sources.frames import load_dataset_records
 from datasets.splits import stratified_split
 from datasets.transforms import build_transform
+from datasets.vocabulary import read_class_names
 from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig, TrainParameters
 
 GLOSS = {"gloss": {"gloss": HeadConfig(num_class=3)}}

@@ -10,16 +10,21 @@ from typing import Any, Optional
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
+from datasets.archives import location_exists
+from models.skeleton_layouts import LAYOUTS
 from utils.config_schema import (
     AugmentationsParameters,
     FeatureExtractorConfig,
     FreezeSchedulerConfig,
+    HEAD_METRIC_NAMES,
     GeneralParameters,
     HeadConfig,
+    LoggingConfig,
     Section,
     TrainerConfig,
     TrainParameters,
     TransformerConfig,
+    landmark_parts,
 )
 
 
@@ -38,6 +43,7 @@ class TrainConfig(Section):
     heads: dict[str, dict[str, HeadConfig]]
     freeze_scheduler: Optional[FreezeSchedulerConfig] = None
     trainer: TrainerConfig = Field(default_factory=TrainerConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @model_validator(mode="after")
     def _modes_have_heads(self) -> "TrainConfig":
@@ -59,6 +65,73 @@ class TrainConfig(Section):
             raise ValueError("general_parameters.data_path or data_paths must name at least one dataset")
         return self
 
+    @model_validator(mode="after")
+    def _inputs_match_data(self) -> "TrainConfig":
+        extractor = self.feature_extractor
+        if self.train_parameters.landmarks:  # HearAI's switch for the same thing
+            extractor.use_landmarks = True
+        if not (extractor.use_frames or extractor.use_landmarks):
+            raise ValueError("feature_extractor.use_frames and use_landmarks are both false: the model has no input")
+        if extractor.use_frames and extractor.use_landmarks:
+            raise ValueError(
+                "feature_extractor.use_frames and use_landmarks are both true, but no data source gives the frames"
+                " and the landmarks of one clip together yet; set one of them to false"
+            )
+        datasets = self.general_parameters.datasets()
+        given = sorted({"landmarks" if d.format == "landmarks" else "frames" for d in datasets})
+        read = "landmarks" if extractor.use_landmarks else "frames"
+        if given != [read]:
+            raise ValueError(
+                f"feature_extractor reads {read} (use_frames: {extractor.use_frames}, use_landmarks:"
+                f" {extractor.use_landmarks}), but general_parameters.data_paths give {given}"
+            )
+        if read == "landmarks":
+            if len({tuple(d.landmark_parts) for d in datasets}) > 1:
+                raise ValueError("general_parameters.data_paths: landmarks datasets must give the same landmark_parts")
+            layout = LAYOUTS[extractor.landmarks.layout]
+            missing = [part for part in layout.parts if part not in landmark_parts(datasets)]
+            if missing:
+                raise ValueError(
+                    f"feature_extractor.landmarks.layout: {layout.name} reads the parts {list(layout.parts)}, but the"
+                    f" datasets' landmark_parts lack {missing}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _monitor_is_logged(self) -> "TrainConfig":
+        monitor, mode = self.trainer.monitor, self.trainer.monitor_mode
+        logged = {"val/loss", "train/loss_epoch"} | {
+            f"val/{head}/{name}" for head in self.selected_heads() for name in HEAD_METRIC_NAMES
+        }
+        if monitor not in logged:
+            raise ValueError(
+                f"trainer.monitor: {monitor!r} is not logged; use val/loss, train/loss_epoch or"
+                f" val/<head>/<{'|'.join(HEAD_METRIC_NAMES)}> with a selected head"
+            )
+        better = "min" if monitor.rsplit("/", 1)[-1].startswith("loss") else "max"
+        if mode != better:
+            raise ValueError(f"trainer.monitor_mode: {mode!r} would keep the worst {monitor}; use {better!r}")
+        return self
+
+    def logger_names(self) -> list[str]:
+        """The loggers to use: `logging.loggers`, plus csv (always) and neptune if `general_parameters.neptune`."""
+        names = ["csv"] + [name for name in self.logging.loggers if name != "csv"]
+        if self.general_parameters.neptune and "neptune" not in names:
+            names.append("neptune")
+        return names
+
+    def tags(self) -> dict[str, str]:
+        """What the loggers tag a run with: classification mode(s), feature extractor, temporal encoder."""
+        extractor = self.feature_extractor
+        names = [f"{extractor.name}:{extractor.model_path}"] if extractor.use_frames else []
+        if extractor.use_landmarks:
+            names.append(f"{extractor.landmarks.name}:{extractor.landmarks.layout}")
+        return {
+            "classification_mode": "+".join(self.train_parameters.modes()),
+            "feature_extractor": "+".join(names),
+            "transformer": self.transformer.name,
+        }
+
     def selected_heads(self) -> dict[str, HeadConfig]:
         """The heads of every selected classification mode, in config order."""
         return {h: cfg for m in self.train_parameters.modes() for h, cfg in self.heads[m].items()}
@@ -77,6 +150,9 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a cross-section rule: its message names the keys, the input is the whole file
+            lines.append(f"{source}: {message}")
+            continue
         got = "" if item["type"] in ("missing", "extra_forbidden") else f" (got {item.get('input')!r})"
         if item["type"] == "extra_forbidden":
             message = "unknown key"
@@ -124,10 +200,11 @@ def load_config(path: Path, overrides: tuple[str, ...] = ()) -> TrainConfig:
 
 
 def check_data_paths(config: TrainConfig, source: str) -> None:
-    """Every dataset folder must exist, unless the config asks for the synthetic data to be made."""
+    """Every dataset location (and test location) must exist, unless the config asks for the synthetic data."""
     if config.general_parameters.make_synthetic_if_missing:
         return
-    missing = [d.path for d in config.general_parameters.datasets() if not Path(d.path).is_dir()]
+    locations = [p for d in config.general_parameters.datasets() for p in [d.path, *d.test_paths().values()]]
+    missing = [location for location in locations if not location_exists(location)]
     if missing:
         raise ConfigError(f"{source}: general_parameters.data_path: no such folder: {', '.join(missing)}")
 

@@ -5,12 +5,15 @@ section. Cross-section rules (a head group named by `classification_mode` must e
 patterns must be of equal length) live in `TrainConfig`'s validators.
 """
 
+import re
 from pathlib import Path
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_ANNOTATION_FILES = {"gloss": "gloss.txt", "hamnosys": "hamnosys.txt", "letters": "letters.txt"}
+# What every head reports per evaluation split, under `<split>/<head>/<name>` in every logger.
+HEAD_METRIC_NAMES = ("accuracy", "f1_weighted", "f1_macro", "loss")
 
 
 class Section(BaseModel):
@@ -19,12 +22,37 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+DATA_FORMATS = ("frames", "video", "sign_mnist_csv", "image_folder", "landmarks")
+LANDMARK_PARTS = ("pose", "left_hand", "right_hand", "face")
+
+
 class DatasetEntry(Section):
-    """One dataset folder. `annotation_files` maps a classification mode to its file name."""
+    """One dataset (README, "Data sources"): where it is, its `format`, its annotation files (mode -> file, a
+    HearAI txt or a CSV with a header), the heads it labels, and its own test split(s) if it has any."""
 
     path: str
-    format: Literal["frames"] = "frames"
+    format: Literal[DATA_FORMATS] = "frames"
     annotation_files: Optional[dict[str, str]] = None
+    heads: Optional[list[str]] = Field(default=None, description="heads this dataset labels (default: all)")
+    columns: dict[str, Optional[str]] = Field(
+        default_factory=dict, description="CSV annotations: our column name -> the file's column (null: ignore it)"
+    )
+    time_unit: Literal["frames", "seconds"] = "frames"
+    test_path: Optional[Union[str, dict[str, str]]] = Field(
+        default=None, description="the dataset's own test split, in its format; a mapping names several"
+    )
+    landmark_parts: list[Literal[LANDMARK_PARTS]] = Field(default_factory=lambda: ["pose", "left_hand", "right_hand"])
+
+    def test_paths(self) -> dict[str, str]:
+        """The dataset's own test splits: split name -> location."""
+        if self.test_path is None:
+            return {}
+        return {"test": self.test_path} if isinstance(self.test_path, str) else dict(self.test_path)
+
+
+def landmark_parts(datasets: list[DatasetEntry]) -> list[str]:
+    """The parts of the landmarks datasets' clips, in order (the config check makes every such dataset agree)."""
+    return next((list(d.landmark_parts) for d in datasets if d.format == "landmarks"), [])
 
 
 class GeneralParameters(Section):
@@ -35,20 +63,29 @@ class GeneralParameters(Section):
     annotation_files: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ANNOTATION_FILES))
     make_synthetic_if_missing: bool = False
     ratio_train_test: float = Field(default=0.8, gt=0, lt=1)
+    ratio_test: float = Field(default=0.0, ge=0, lt=1, description="test share of a dataset without a test split")
+    split_by_signer: bool = Field(default=True, description="no signer in two splits, where signers are named")
+    split_file: Optional[str] = Field(default=None, description="reuse this split (data_preprocessing/split.py)")
+    skip_bad_samples: bool = Field(default=False, description="skip and count bad samples instead of failing")
+    balance_datasets: bool = Field(default=False, description="draw training clips evenly from each dataset")
     workers: int = Field(default=0, ge=0)
     gpu: int = Field(default=-1, ge=-1)
     path_to_save: Optional[str] = None
     runs_dir: str = "runs"
     experiment_name: str = "default"
     seed: int = 1234
-    neptune: bool = False
+    neptune: bool = Field(
+        default=False, description="HearAI: also log to Neptune (same as adding it to logging.loggers)"
+    )
 
-    @field_validator("neptune")
-    @classmethod
-    def _neptune_not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("the Neptune logger is not available yet; set it to false")
-        return value
+    @model_validator(mode="after")
+    def _validation_share_left(self) -> "GeneralParameters":
+        if self.ratio_train_test + self.ratio_test >= 1:
+            raise ValueError(
+                f"ratio_train_test + ratio_test must be < 1 to leave clips for validation "
+                f"(got {self.ratio_train_test} + {self.ratio_test})"
+            )
+        return self
 
     def datasets(self) -> list[DatasetEntry]:
         """All dataset folders (`data_path` then `data_paths`), each with its annotation file names."""
@@ -60,6 +97,29 @@ class GeneralParameters(Section):
             e.model_copy(update={"annotation_files": {**self.annotation_files, **(e.annotation_files or {})}})
             for e in entries
         ]
+
+
+def _range(value: list[float]) -> list[float]:
+    """A `[min, max]` pair of positive numbers."""
+    if len(value) != 2 or value[0] <= 0 or value[0] > value[1]:
+        raise ValueError(f"expected [min, max] with 0 < min <= max (got {value})")
+    return value
+
+
+class LandmarkAugmentations(Section):
+    """Landmark augmentations (README, "Landmarks"), drawn once per clip, training split only; all off by default."""
+
+    rotation_degree: float = Field(default=0, ge=0, le=180, description="in-plane rotation, uniform in [-d, d]")
+    scale: list[float] = Field(default_factory=lambda: [1.0, 1.0], description="[min, max] zoom factor")
+    shift: float = Field(default=0, ge=0, description="max shift of x and y, in fractions of the frame")
+    shear: float = Field(default=0, ge=0, description="max shear factor along x and along y")
+    joint_dropout: float = Field(default=0, ge=0, lt=1, description="chance that a joint in a frame is dropped")
+    temporal_resample: list[float] = Field(
+        default_factory=lambda: [1.0, 1.0], description="[min, max] speed: T frames become round(T / speed)"
+    )
+    flip_probability: float = Field(default=0, ge=0, le=1, description="mirror left-right, swapping the hands")
+
+    _ranges = field_validator("scale", "temporal_resample")(_range)
 
 
 class AugmentationsParameters(Section):
@@ -85,6 +145,7 @@ class AugmentationsParameters(Section):
     blur_sigma: list[float] = Field(default_factory=lambda: [0.1, 1.5])
     normalize_mean: list[float] = Field(default_factory=lambda: [0.485, 0.456, 0.406])
     normalize_std: list[float] = Field(default_factory=lambda: [0.229, 0.224, 0.225])
+    landmarks: LandmarkAugmentations = Field(default_factory=LandmarkAugmentations)
 
     @field_validator("blur_kernel_size")
     @classmethod
@@ -105,12 +166,12 @@ class TrainParameters(Section):
     num_segments: int = Field(default=8, ge=1)
     fast_dev_run: bool = False
     pre_training: bool = False
-    landmarks: bool = False
+    landmarks: bool = Field(default=False, description="HearAI's switch: true = feature_extractor.use_landmarks")
     time: Optional[float] = Field(default=None, gt=0)
     warmup_steps: float = Field(default=0, ge=0)
     multiply_lr_step: float = Field(default=1.0, gt=0)
 
-    @field_validator("pre_training", "landmarks")
+    @field_validator("pre_training")
     @classmethod
     def _not_yet(cls, value: bool) -> bool:
         if value:
@@ -123,13 +184,44 @@ class TrainParameters(Section):
         return [mode] if isinstance(mode, str) else list(mode)
 
 
+LANDMARK_LAYOUTS = ("hands", "upper_body_hands", "upper_body_hands_face")  # = models.skeleton_layouts.LAYOUTS
+
+
+class LandmarkExtractorConfig(Section):
+    """The landmark feature extractor (README, "Landmarks"): landmarks [B, T, J, C] -> [B, T, D]."""
+
+    name: Literal["landmarks_gcn", "landmarks_mlp"] = "landmarks_gcn"
+    layout: Literal[LANDMARK_LAYOUTS] = "upper_body_hands"
+    normalisation: Literal["shoulders", "wrist", "none"] = "shoulders"
+    channels: list[int] = Field(default_factory=lambda: [64, 64, 128, 128], min_length=1)
+    temporal_kernel: int = Field(default=9, ge=1, description="frames a temporal convolution spans (odd)")
+    dropout: float = Field(default=0.1, ge=0, lt=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _positive_widths(cls, value: list[int]) -> list[int]:
+        if min(value) < 1:
+            raise ValueError(f"every width must be >= 1 (got {value})")
+        return value
+
+    @field_validator("temporal_kernel")
+    @classmethod
+    def _odd_kernel(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError(f"must be odd (got {value})")
+        return value
+
+
 class FeatureExtractorConfig(Section):
-    """The per-frame feature extractor."""
+    """The per-frame feature extractor: frames (`name`), landmarks (`landmarks`), or both fused."""
 
     name: Literal["cnn_extractor", "resnet50_extractor"] = "cnn_extractor"
     model_path: str = "resnet18"
     representation_size: int = Field(default=256, ge=1)
     pretrained_path: Optional[str] = None
+    use_frames: bool = Field(default=True, description="HearAI: feed the frames to the model")
+    use_landmarks: bool = Field(default=False, description="HearAI: feed the landmarks to the model")
+    landmarks: LandmarkExtractorConfig = Field(default_factory=LandmarkExtractorConfig)
 
     @field_validator("pretrained_path")
     @classmethod
@@ -199,14 +291,51 @@ class FreezeSchedulerConfig(Section):
 
 
 class TrainerConfig(Section):
-    """Lightning Trainer settings HearAI did not have."""
+    """Lightning Trainer settings HearAI did not have (README, "Scaling out and resuming")."""
 
     accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"
-    devices: Union[int, str, list[int]] = "auto"
+    devices: Union[int, str, list[int]] = Field(default="auto", description="per node; `auto` follows gpu")
+    num_nodes: int = Field(default=1, ge=1)
+    strategy: Literal["auto", "ddp", "ddp_spawn"] = "auto"
     precision: Literal["32", "32-true", "16-mixed", "bf16-mixed"] = "32-true"
+    accumulate_grad_batches: int = Field(default=1, ge=1)
+    max_time: Optional[str] = Field(default=None, description="DD:HH:MM:SS; stop (and save) after it")
     log_every_n_steps: int = Field(default=10, ge=1)
     limit_train_batches: Optional[Union[int, float]] = None
     limit_val_batches: Optional[Union[int, float]] = None
     early_stopping_patience: Optional[int] = Field(default=None, ge=1)
     monitor: str = "val/loss"
     monitor_mode: Literal["min", "max"] = "min"
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_as_text(cls, value: object) -> object:
+        # YAML reads `precision: 32` as a number; Lightning's names are strings.
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("max_time")
+    @classmethod
+    def _days_hours_minutes_seconds(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.fullmatch(r"\d{2}:\d{2}:\d{2}:\d{2}", value):
+            raise ValueError(f"must be DD:HH:MM:SS, e.g. 00:12:00:00 for 12 hours (got {value!r})")
+        return value
+
+
+class LoggingConfig(Section):
+    """Experiment loggers (the CSV logger is always on) and the end-of-run reports."""
+
+    loggers: list[Literal["csv", "mlflow", "tensorboard", "neptune"]] = Field(default_factory=lambda: ["csv"])
+    mlflow_tracking_uri: Optional[str] = Field(
+        default=None, description="default: $MLFLOW_TRACKING_URI, else sqlite:///<runs_dir>/mlflow.db"
+    )
+    figures: bool = Field(default=True, description="draw the report's PNG figures (text and CSV files always)")
+    confusion_matrix_max_classes: int = Field(default=60, ge=2, description="above: most-confused pairs instead")
+    curves_max_classes: int = Field(default=30, ge=2, description="per-class PR/ROC curves up to this many classes")
+    most_confused_pairs: int = Field(default=30, ge=1)
+
+    @field_validator("loggers")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"a logger is named twice: {value}")
+        return value

@@ -6,7 +6,7 @@ The checkpoint carries the resolved config and every head's class names (as hype
 so `SignClassifier.load_from_checkpoint(path)` is all inference needs.
 """
 
-from typing import Any
+from typing import Any, Optional
 
 import lightning as L
 import torch
@@ -62,13 +62,14 @@ class SignClassifier(L.LightningModule):
         self.counts = torch.nn.ModuleDict(
             {split: torch.nn.ModuleDict({h: SumMetric() for h in self.heads}) for split in EVAL_SPLITS}
         )
+        self.train_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.heads})
 
-    def forward(self, frames: Tensor, mask: Tensor) -> dict[str, Tensor]:
-        """frames `[B, T, 3, H, W]`, mask `[B, T]` -> {head: logits `[B, num_class]`}."""
-        return self.model(frames, mask)
+    def forward(self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None) -> dict[str, Tensor]:
+        """frames `[B, T, 3, H, W]` and/or landmarks `[B, T, J, C]`, mask `[B, T]` -> {head: `[B, num_class]`}."""
+        return self.model(frames, mask, landmarks)
 
     def _loss(self, batch: dict[str, Any]) -> tuple[dict[str, Tensor], Tensor, dict[str, Tensor]]:
-        logits = self(batch["frames"], batch["mask"])
+        logits = self(batch.get("frames"), batch["mask"], batch.get("landmarks"))
         weights = {h: cfg.loss_weight for h, cfg in self.heads.items()}
         total, per_head = multi_head_loss(logits, batch["labels"], weights)
         return logits, total, per_head
@@ -76,9 +77,14 @@ class SignClassifier(L.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         _, total, per_head = self._loss(batch)
         size = len(batch["mask"])
-        self.log("train/loss", total, prog_bar=True, on_step=True, on_epoch=True, batch_size=size)
-        for head, loss in per_head.items():
-            self.log(f"train/{head}/loss", loss, on_step=False, on_epoch=True, batch_size=size)
+        # Under DDP every logged name is averaged over the processes (sync_dist, or torchmetrics' own sync), and
+        # every process logs every name: a head without labels in a process's batches still logs its metric.
+        self.log("train/loss", total, prog_bar=True, on_step=True, on_epoch=True, batch_size=size, sync_dist=True)
+        for head in self.heads:
+            if head in per_head:
+                labelled = int((batch["labels"][head] >= 0).sum())
+                self.train_losses[head].update(per_head[head].detach(), weight=labelled)
+            self.log(f"train/{head}/loss", self.train_losses[head], on_step=False, on_epoch=True)
         self.log("train/lr", self.optimizers().param_groups[0]["lr"], on_step=True, on_epoch=False, batch_size=size)
         return total
 
@@ -94,14 +100,16 @@ class SignClassifier(L.LightningModule):
                 self.losses[split][head].update(per_head[head], weight=labelled)
 
     def _evaluation_epoch_end(self, split: str) -> None:
-        self.log(f"{split}/loss", self.losses[split]["total"].compute(), prog_bar=split == "val")
+        # The values are torchmetrics results, already gathered over processes; sync_dist averages equal values.
+        self.log(f"{split}/loss", self.losses[split]["total"].compute(), prog_bar=split == "val", sync_dist=True)
         self.losses[split]["total"].reset()
         primary_head = next(iter(self.heads))  # the progress bar shows only its accuracy, to stay on one line
         for head in self.heads:
             if self.counts[split][head].compute() > 0:
                 for name, value in self.metrics[split][head].compute().items():
-                    self.log(f"{split}/{head}/{name}", value, prog_bar=name == "accuracy" and head == primary_head)
-                self.log(f"{split}/{head}/loss", self.losses[split][head].compute())
+                    show = name == "accuracy" and head == primary_head
+                    self.log(f"{split}/{head}/{name}", value, prog_bar=show, sync_dist=True)
+                self.log(f"{split}/{head}/loss", self.losses[split][head].compute(), sync_dist=True)
             for metric in (self.metrics[split][head], self.losses[split][head], self.counts[split][head]):
                 metric.reset()
 

@@ -1,19 +1,38 @@
 """Build the `SignModel` from a config: each component from its own section, found by name in the registries."""
 
+from torch import nn
+
+from datasets.landmark_files import joint_names
 from models.heads import ClassificationHead
-from models.registry import FEATURE_EXTRACTORS, TEMPORAL_ENCODERS
+from models.landmark_fusion import FusedExtractor
+from models.registry import FEATURE_EXTRACTORS, LANDMARK_EXTRACTORS, TEMPORAL_ENCODERS
 from models.sign_model import SignModel
 from utils.config import TrainConfig
+from utils.config_schema import landmark_parts
+
+
+def build_extractor(config: TrainConfig) -> nn.Module:
+    """The frames extractor (`use_frames`), the landmark extractor (`use_landmarks`), or both fused."""
+    cfg = config.feature_extractor
+    frames = landmarks = None
+    if cfg.use_frames:
+        frames = FEATURE_EXTRACTORS[cfg.name](
+            model_path=cfg.model_path, representation_size=cfg.representation_size, pretrained_path=cfg.pretrained_path
+        )
+    if cfg.use_landmarks:
+        landmarks = LANDMARK_EXTRACTORS[cfg.landmarks.name](
+            input_joints=joint_names(landmark_parts(config.general_parameters.datasets())),
+            representation_size=cfg.representation_size,
+            **cfg.landmarks.model_dump(exclude={"name"}),
+        )
+    if frames is not None and landmarks is not None:
+        return FusedExtractor(frames, landmarks, cfg.representation_size)
+    return frames if frames is not None else landmarks
 
 
 def build_model(config: TrainConfig) -> SignModel:
     """Feature extractor -> temporal encoder -> one head per selected head."""
-    extractor_cfg = config.feature_extractor
-    extractor = FEATURE_EXTRACTORS[extractor_cfg.name](
-        model_path=extractor_cfg.model_path,
-        representation_size=extractor_cfg.representation_size,
-        pretrained_path=extractor_cfg.pretrained_path,
-    )
+    extractor = build_extractor(config)
     temporal_cfg = config.transformer
     transformer = TEMPORAL_ENCODERS[temporal_cfg.name](
         input_size=extractor.out_dim,

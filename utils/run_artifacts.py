@@ -7,13 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-import torch
 from sklearn.metrics import classification_report, confusion_matrix
-from torch.utils.data import DataLoader
+
+from utils.config_schema import HEAD_METRIC_NAMES
 
 logger = logging.getLogger(__name__)
 
-METRIC_NAMES = ("accuracy", "f1_weighted", "f1_macro", "loss")
+METRIC_NAMES = HEAD_METRIC_NAMES
 
 
 def make_run_dir(runs_dir: str, experiment: str) -> Path:
@@ -63,22 +63,6 @@ def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val"
             )
             lines.append(f"{split:<5} {head:<32} {values}")
     return lines
-
-
-@torch.no_grad()
-def collect_predictions(module: torch.nn.Module, loader: DataLoader) -> dict[str, tuple[list[int], list[int]]]:
-    """Run the model over a loader; per head, (targets, predictions) of the labelled samples."""
-    module.eval()
-    collected: dict[str, tuple[list[int], list[int]]] = {}
-    for batch in loader:
-        logits = module(batch["frames"].to(module.device), batch["mask"].to(module.device))
-        for head, head_logits in logits.items():
-            target = batch["labels"][head]
-            keep = target >= 0
-            targets, predictions = collected.setdefault(head, ([], []))
-            targets += target[keep].tolist()
-            predictions += head_logits.argmax(-1).cpu()[keep].tolist()
-    return collected
 
 
 def write_text_reports(

@@ -1,0 +1,80 @@
+"""What every data source does: list its clips (with raw labels) and read one clip's frames or landmarks."""
+
+from pathlib import Path
+from typing import Callable, ClassVar, Optional
+
+from torch import Tensor
+
+from datasets.annotations import ClipRecord
+from datasets.archives import dataset_folder
+from datasets.errors import BadSamples, DataError
+from utils.config_schema import DatasetEntry, HeadConfig
+
+# (first frame, last frame, fps or None, what to name in an error) -> the frame indexes to read
+Picker = Callable[[int, int, Optional[float], str], list[int]]
+
+
+class Source:
+    """One `data_paths` entry. Subclasses set `format` and `modality` and implement `records_at` and `read`.
+
+    A source is attached to each of its records (`record.reader`) and pickled into DataLoader workers, so it
+    holds no open file handle.
+    """
+
+    format: ClassVar[str] = ""
+    modality: ClassVar[str] = "frames"  # the sample key it fills: "frames" (uint8 [T, 3, H, W]) or "landmarks"
+
+    def __init__(self, entry: DatasetEntry, heads_by_mode: dict[str, dict[str, HeadConfig]]) -> None:
+        self.entry = entry
+        self.heads_by_mode = heads_by_mode
+        selected = [h for heads in heads_by_mode.values() for h in heads]
+        unknown = sorted(set(entry.heads or []) - set(selected))
+        if unknown:
+            raise DataError(f"data_paths entry {entry.path}: heads {unknown} are not selected heads {selected}")
+
+    def records(self, bad: BadSamples) -> list[ClipRecord]:
+        """Every clip of the dataset and of its own test split(s) (`record.split` names the test split)."""
+        records = []
+        for split, location in [(None, self.entry.path), *self.entry.test_paths().items()]:
+            for record in self.records_at(location, bad):
+                record.reader = self
+                record.split = split or record.split
+                records.append(record)
+        return records
+
+    def records_at(self, location: str, bad: BadSamples) -> list[ClipRecord]:
+        """The clips at one location (the dataset's `path` or a `test_path`), labels as raw tokens."""
+        raise NotImplementedError
+
+    def read(self, record: ClipRecord, pick: Picker) -> Tensor:
+        """The picked frames of one clip: uint8 `[T, 3, H, W]` (frames) or float `[T, J, 3]` (landmarks)."""
+        raise NotImplementedError
+
+    def verify(self, record: ClipRecord) -> None:
+        """Checks beyond reading the clip, made when bad samples are skipped (none by default)."""
+
+    def folders(self) -> list[Path]:
+        """Folders that may hold a `class_names.json` for this dataset."""
+        return [dataset_folder(self.entry.path)]
+
+    def single_head(self) -> str:
+        """The head labelled by a source that has one label per sample (Sign MNIST, image folders)."""
+        if not self.entry.heads or len(self.entry.heads) != 1:
+            where = f"data_paths entry {self.entry.path}"
+            raise DataError(f"{where}: format {self.format} labels one head; name it with heads: [<head>]")
+        return self.entry.heads[0]
+
+    def span(self, record: ClipRecord, fps: Optional[float], length: Optional[int]) -> tuple[int, int]:
+        """The clip's first and last frame: seconds converted with `fps`, an open end set to `length - 1`; an
+        end past the clip is an error naming the record."""
+        start, end = record.start, record.end
+        if self.entry.time_unit == "seconds":
+            if fps is None:
+                raise DataError(f"{record.origin}: start/end are in seconds but {record.name} has no fps")
+            start, end = start * fps, None if end is None else end * fps
+        if end is None and length is None:
+            raise DataError(f"{record.origin}: {record.name} needs an end frame")
+        last = length - 1 if end is None else int(round(end))
+        if length is not None and last >= length:
+            raise DataError(f"{record.origin}: end frame {last} is past the last frame {length - 1} of {record.name}")
+        return int(round(start)), last

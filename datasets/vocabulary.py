@@ -1,0 +1,96 @@
+"""Class names per head and label tokens -> class ids.
+
+A head's class names (its vocabulary) come from, in order: `heads.<mode>.<head>.class_names` in the config, the
+datasets' `class_names.json`, or else every label name found in the annotations, sorted (for a head labelled
+with ids only: "0", "1", ...). A token that is an integer is a class id; any other token is a class name. The
+names are saved with the run and in the checkpoint, so inference prints names.
+"""
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from datasets.errors import BadSamples, DataError
+from utils.config_schema import HeadConfig
+
+NO_LABEL = -1
+CLASS_NAMES_FILE = "class_names.json"
+
+
+def _is_id(token: str) -> bool:
+    try:
+        int(token)
+    except ValueError:
+        return False
+    return True
+
+
+def label_id(token: str, head: str, cfg: HeadConfig, where: str, names: Optional[list[str]] = None) -> int:
+    """A raw label -> class id: an int is an id (checked against num_class), anything else a name in `names`."""
+    try:
+        value = int(token)
+    except ValueError:
+        if names is not None and token in names:
+            return names.index(token)
+        known = f"one of {names[:10]}{' ...' if len(names) > 10 else ''}" if names else "an id (no class names)"
+        raise DataError(f"{where}: label {token!r} of head {head} is not {known}") from None
+    if not NO_LABEL <= value < cfg.num_class:
+        raise DataError(f"{where}: label {value} of head {head} is outside 0..{cfg.num_class - 1} (-1 = none)")
+    return value
+
+
+def class_names_from_files(folders: list[Path]) -> dict[str, list[str]]:
+    """Class names per head from the datasets' `class_names.json` files (the first file naming a head wins)."""
+    from_files: dict[str, list[str]] = {}
+    for folder in folders:
+        path = folder / CLASS_NAMES_FILE
+        if path.is_file():
+            for head, names in json.loads(path.read_text(encoding="utf-8")).items():
+                from_files.setdefault(head, names)
+    return from_files
+
+
+def read_class_names(roots: list[Path], heads: dict[str, HeadConfig]) -> dict[str, list[str]]:
+    """Class names per head: from the config, else the first dataset's `class_names.json`, else the ids."""
+    return build_vocabularies([], heads, class_names_from_files(roots))
+
+
+def build_vocabularies(records: list, heads: dict[str, HeadConfig], from_files: dict[str, list[str]]):
+    """{head: class names in id order}; raises DataError when a head's names do not number `num_class`."""
+    vocabularies: dict[str, list[str]] = {}
+    for head, cfg in heads.items():
+        names, origin = cfg.class_names, "the config"
+        if names is None and head in from_files:
+            names, origin = from_files[head], CLASS_NAMES_FILE
+        if names is None:
+            found = {t for r in records if (t := r.tokens.get(head)) is not None and not _is_id(t)}
+            names, origin = sorted(found) or [str(i) for i in range(cfg.num_class)], "the label names in the data"
+        if len(names) != cfg.num_class:
+            shown = ", ".join(names[:40]) + (" ..." if len(names) > 40 else "")
+            raise DataError(
+                f"head {head}: {len(names)} class names from {origin} ({shown}) but num_class is {cfg.num_class};"
+                f" set heads.<mode>.{head}.num_class (or its class_names)"
+            )
+        vocabularies[head] = list(names)
+    return vocabularies
+
+
+def assign_labels(records: list, vocabularies: dict[str, list[str]], heads: dict[str, HeadConfig], bad: BadSamples):
+    """Fill each record's `labels` ({head: id}, -1 = none) from its tokens; returns the records kept (a record with
+    a label outside its head's classes raises, or is skipped and counted by `bad`)."""
+    kept = []
+    for record in records:
+        try:
+            record.labels = {
+                head: (
+                    label_id(record.tokens[head], head, cfg, record.origin, vocabularies[head])
+                    if head in record.tokens
+                    else NO_LABEL
+                )
+                for head, cfg in heads.items()
+            }
+        except DataError as error:
+            bad.report(error)
+            continue
+        kept.append(record)
+    return kept

@@ -1,0 +1,135 @@
+"""`landmarks_gcn`: a spatial-temporal graph convolutional network (ST-GCN family) over a named skeleton layout.
+
+landmarks `[B, T, J_in, C]` (NaN = not detected) + mask `[B, T]` -> per-frame features `[B, T, D]`.
+
+Each block is a graph convolution over the joints of a frame (ST-GCN's three spatial partitions: the joint itself,
+its neighbours nearer the layout's root and those farther, each with a learnable edge importance), then a
+convolution over time at each joint, with LayerNorm, ReLU and a residual connection. Missing joints are masked, not
+zero-filled: the graph convolution averages over the neighbours that are present (for a complete skeleton this is
+the degree-normalised adjacency D^-1 A), the temporal convolution is a partial convolution (rescaled by the share of
+present frames in its window), and a missing joint's output stays 0 and masked in every block. Padded frames count
+as missing, so padding never changes a real frame's output. The per-frame feature is, for each part of the layout
+(pose, each hand, face), the mean over its present joints and the share of its joints present, projected to D.
+Clip length is free (no weight depends on T); every operation exports to ONNX.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from models.landmark_input import COORDINATES, LandmarkInput, PartPooling
+from models.skeleton_layouts import partitioned_adjacency
+from models.temporal_encoders import zero_padding
+
+DEFAULT_CHANNELS = (64, 64, 128, 128)
+
+
+class MaskedGraphConv(nn.Module):
+    """Graph convolution `[B, T, J, C_in]` -> `[B, T, J, C_out]` averaging each partition over present joints."""
+
+    def __init__(self, in_channels: int, out_channels: int, adjacency: Tensor) -> None:
+        """`adjacency`: float 0/1 `[K, J, J]`, partition k of joint i holds joint j where `[k, i, j]` is 1."""
+        super().__init__()
+        self.register_buffer("adjacency", adjacency.clone())
+        self.importance = nn.Parameter(torch.ones_like(adjacency))  # ST-GCN's learnable edge importance
+        self.linear = nn.Linear(adjacency.shape[0] * in_channels, out_channels)
+
+    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
+        """float `[B, T, J, C_in]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C_out]`."""
+        partitions, joints = self.adjacency.shape[:2]
+        edges = self.adjacency.reshape(partitions * joints, joints)
+        summed = torch.matmul((self.adjacency * self.importance).reshape(partitions * joints, joints), features)
+        count = torch.matmul(edges, weights)  # [B, T, K * J, 1]: present joints in each partition
+        mean = (summed / count.clamp(min=1.0)).unflatten(2, (partitions, joints))  # [B, T, K, J, C_in]
+        return self.linear(mean.transpose(2, 3).flatten(3))
+
+
+class PartialTemporalConv(nn.Module):
+    """Convolution over time at each joint, `[B, T, J, C]` -> `[B, T, J, C]`, that reads present frames only: the
+    sum over the window is rescaled by `kernel / present frames in the window` (a partial convolution)."""
+
+    def __init__(self, channels: int, kernel_size: int) -> None:
+        super().__init__()
+        if kernel_size < 1 or kernel_size % 2 == 0:
+            raise ValueError(f"temporal kernel size must be odd and positive (got {kernel_size})")
+        self.kernel_size = kernel_size
+        self.conv = nn.Conv2d(channels, channels, (kernel_size, 1), padding=(kernel_size // 2, 0), bias=False)
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
+        """float `[B, T, J, C]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C]`."""
+        summed = self.conv(features.permute(0, 3, 1, 2))  # [B, C, T, J]
+        window = (self.kernel_size, 1)
+        share = F.avg_pool2d(weights.permute(0, 3, 1, 2), window, stride=1, padding=(self.kernel_size // 2, 0))
+        return (summed / share.clamp(min=1.0 / self.kernel_size)).permute(0, 2, 3, 1) + self.bias
+
+
+class StGcnBlock(nn.Module):
+    """Graph convolution, LayerNorm, ReLU, temporal convolution, LayerNorm, dropout, residual, ReLU; masked."""
+
+    def __init__(
+        self, in_channels: int, out_channels: int, adjacency: Tensor, temporal_kernel: int, dropout: float
+    ) -> None:
+        super().__init__()
+        self.graph = MaskedGraphConv(in_channels, out_channels, adjacency)
+        self.graph_norm = nn.LayerNorm(out_channels)
+        self.temporal = PartialTemporalConv(out_channels, temporal_kernel)
+        self.temporal_norm = nn.LayerNorm(out_channels)
+        self.dropout = nn.Dropout(dropout)
+        self.residual = nn.Identity() if in_channels == out_channels else nn.Linear(in_channels, out_channels)
+
+    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
+        """float `[B, T, J, C_in]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C_out]` (0 where
+        missing)."""
+        hidden = F.relu(self.graph_norm(self.graph(features, weights))) * weights
+        hidden = self.temporal_norm(self.temporal(hidden, weights))
+        return F.relu(self.dropout(hidden) + self.residual(features)) * weights
+
+
+class LandmarksGcn(nn.Module):
+    """ST-GCN feature extractor: landmarks `[B, T, J_in, C]` + mask `[B, T]` -> `[B, T, representation_size]`."""
+
+    inputs = ("landmarks",)  # what SignModel passes to forward, before the mask
+
+    def __init__(  # pylint: disable=too-many-arguments,too-many-positional-arguments  # the config's keys
+        self,
+        input_joints: list[str],
+        representation_size: int,
+        layout: str = "upper_body_hands",
+        normalisation: str = "shoulders",
+        channels: tuple[int, ...] = DEFAULT_CHANNELS,
+        temporal_kernel: int = 9,
+        dropout: float = 0.1,
+    ) -> None:
+        """Args:
+        input_joints: the name of each joint of the input, in order (`datasets.landmark_files.joint_names`).
+        representation_size: D, the size of each frame's feature vector.
+        layout: a skeleton layout of `models.skeleton_layouts.LAYOUTS`.
+        normalisation: `shoulders`, `wrist` or `none` (see `models.landmark_input`).
+        channels: the output width of each block (one block per entry).
+        temporal_kernel: frames each temporal convolution spans (odd).
+        dropout: dropout rate inside each block.
+        """
+        super().__init__()
+        if not channels:
+            raise ValueError("landmarks_gcn needs at least one block (channels is empty)")
+        self.input = LandmarkInput(input_joints, layout, normalisation)
+        adjacency = torch.from_numpy(partitioned_adjacency(self.input.layout))
+        widths = [COORDINATES, *channels]
+        self.blocks = nn.ModuleList(
+            StGcnBlock(a, b, adjacency, temporal_kernel, dropout) for a, b in zip(widths, widths[1:])
+        )
+        self.pooling = PartPooling(self.input.layout)
+        self.projection = nn.Linear(self.pooling.parts * (channels[-1] + 1), representation_size)
+        self.out_dim = representation_size
+
+    def forward(self, landmarks: Tensor, mask: Tensor) -> Tensor:
+        """float `[B, T, J_in, C>=3]` (NaN = missing), bool `[B, T]` -> float `[B, T, D]`, 0 at padded frames."""
+        points, present = self.input(landmarks, mask)
+        weights = present.unsqueeze(-1).to(points.dtype)
+        features = points
+        for block in self.blocks:
+            features = block(features, weights)
+        return zero_padding(self.projection(self.pooling(features, weights)), mask)

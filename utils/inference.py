@@ -1,0 +1,194 @@
+"""Load a trained model (a Lightning checkpoint or an exported ONNX file) and turn raw clips into probabilities.
+
+predict.py, webcam.py, export_onnx.py, the demo app and the inference benchmark all go through a `Predictor`, so
+they pick frames and preprocess them exactly as validation does (`sample_indices(..., train=False)` and
+`build_transform(augmentations_parameters, train=False)`). Both model files carry the resolved training config and
+every head's class names, so nothing else is needed at inference time.
+"""
+
+import copy
+import json
+import pickle
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import onnxruntime
+import torch
+from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
+from torch import Tensor
+
+from datasets.collate import collate_clips
+from datasets.errors import DataError
+from datasets.sampling import sample_indices
+from datasets.transforms import build_transform
+from utils.config import TrainConfig, validate_config
+from utils.lightning_module import SignClassifier
+
+INPUT_NAMES = ("frames", "mask")
+# Keys of the ONNX file's metadata_props that carry what the checkpoint's hyperparameters carry.
+METADATA_CONFIG = "sign_config"
+METADATA_CLASS_NAMES = "sign_class_names"
+RUNTIMES = ("torch", "onnx")
+
+
+class InferenceError(Exception):
+    """A model file that cannot be used; the message names the file."""
+
+
+class Predictor(ABC):
+    """A trained model with its config and class names: raw uint8 clips in, per-head probabilities out."""
+
+    def __init__(self, config: TrainConfig, class_names: dict[str, list[str]], source: Path) -> None:
+        if config.feature_extractor.use_landmarks or not config.feature_extractor.use_frames:
+            raise InferenceError(
+                f"{source}: the model reads landmarks (feature_extractor.use_landmarks); inference runs models of "
+                "frames only for now"
+            )
+        self.config = config
+        self.source = source
+        self.heads = list(config.selected_heads())
+        # A head without saved names (there should be none) falls back to its class ids.
+        self.class_names = {
+            head: list(class_names.get(head) or map(str, range(cfg.num_class)))
+            for head, cfg in config.selected_heads().items()
+        }
+        self.transform = build_transform(config.augmentations_parameters, train=False)
+
+    @property
+    def num_segments(self) -> int:
+        """How many frames of a clip the model sees (the validation setting)."""
+        return self.config.train_parameters.num_segments
+
+    def frame_indices(self, num_frames: int, fps: Optional[float], name: str) -> list[int]:
+        """Which of a clip's `num_frames` frames to read: the validation sampling of the training config."""
+        if num_frames < 1:
+            raise DataError(f"{name}: no frames")
+        time = self.config.train_parameters.time
+        if time is not None and fps is None:
+            raise DataError(
+                f"{name}: the model samples frames {time} s apart (train_parameters.time) but the fps is unknown"
+            )
+        return sample_indices(0, num_frames - 1, self.num_segments, time, fps, train=False)
+
+    def preprocess(self, clip: Tensor) -> Tensor:
+        """uint8 `[T, 3, H, W]` -> normalised float `[T, 3, H', W']`, the validation transform."""
+        # A contiguous clip converts to float about 8x faster than a permuted view of an HWC image.
+        return self.transform(clip.contiguous())
+
+    @abstractmethod
+    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
+        """frames float `[B, T, 3, H, W]`, mask bool `[B, T]` -> {head: logits `[B, num_class]`}."""
+
+    def predict(self, clips: list[Tensor]) -> list[dict[str, np.ndarray]]:
+        """Preprocessed clips (each float `[T_i, 3, H, W]`, one size) -> per clip {head: probabilities `[C]`}."""
+        probabilities = {
+            head: torch.from_numpy(values).softmax(dim=-1).numpy()
+            for head, values in self.logits(*batch_clips(clips)).items()
+        }
+        return [{head: probabilities[head][row] for head in self.heads} for row in range(len(clips))]
+
+
+class TorchPredictor(Predictor):
+    """A `SignClassifier` run by PyTorch on the CPU."""
+
+    def __init__(self, module: SignClassifier, source: Path) -> None:
+        super().__init__(module.config, module.class_names, source)
+        self.module = module.eval()
+
+    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
+        with torch.inference_mode():
+            return {head: values.numpy() for head, values in self.module(frames, mask).items()}
+
+
+class OnnxPredictor(Predictor):
+    """An exported model run by ONNX Runtime; its config and class names come from the file's metadata."""
+
+    def __init__(self, session: onnxruntime.InferenceSession, source: Path) -> None:
+        metadata = session.get_modelmeta().custom_metadata_map
+        if METADATA_CONFIG not in metadata or METADATA_CLASS_NAMES not in metadata:
+            raise InferenceError(f"{source}: no training config in its metadata; export it with utils/export_onnx.py")
+        config = inference_config(json.loads(metadata[METADATA_CONFIG]), f"{source} (the config saved in it)")
+        super().__init__(config, json.loads(metadata[METADATA_CLASS_NAMES]), source)
+        self.session = session
+        self.output_names = [output.name for output in session.get_outputs()]
+
+    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
+        outputs = self.session.run(self.output_names, {"frames": frames.numpy(), "mask": mask.numpy()})
+        return dict(zip(self.output_names, outputs))
+
+
+def batch_clips(clips: list[Tensor]) -> tuple[Tensor, Tensor]:
+    """Clips (each float `[T_i, 3, H, W]`, one frame size) -> frames `[B, max T_i, 3, H, W]`, mask `[B, max T_i]`."""
+    batch = collate_clips([{"frames": clip, "labels": {}, "meta": None} for clip in clips], pad_to=1)
+    return batch["frames"], batch["mask"]
+
+
+def inference_config(raw: dict[str, Any], source: str) -> TrainConfig:
+    """Validate a saved training config for inference (a `ConfigError` names `source` and the key path).
+
+    `feature_extractor.pretrained_path` is dropped first: the trained weights are in the model file, and the
+    backbone's initial weights file need not exist on the machine that runs the model.
+    """
+    raw = copy.deepcopy(raw)
+    if isinstance(raw.get("feature_extractor"), dict):
+        raw["feature_extractor"]["pretrained_path"] = None
+    return validate_config(raw, source)
+
+
+def load_module(path: Path) -> SignClassifier:
+    """A `SignClassifier` from a Lightning checkpoint, in eval mode on the CPU."""
+    if not path.is_file():
+        raise InferenceError(f"{path}: no such checkpoint file")
+    try:
+        # weights_only: a checkpoint is plain tensors and dicts, and unpickling anything else could run code.
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
+        # torch.load raises any of these on a file that is not a checkpoint.
+        raise InferenceError(f"{path}: not a PyTorch checkpoint ({type(error).__name__}: {error})") from error
+    hparams = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else {}
+    if "config" not in hparams or "state_dict" not in checkpoint:
+        raise InferenceError(f"{path}: not a checkpoint of train.py (no saved config or weights)")
+    config = inference_config(hparams["config"], f"{path} (the config saved in it)")
+    module = SignClassifier(config.model_dump(mode="json"), hparams.get("class_names") or {})
+    try:
+        module.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as error:
+        raise InferenceError(f"{path}: its weights do not fit the model its config describes: {error}") from error
+    return module.eval()
+
+
+def load_predictor(path: Path, runtime: Optional[str] = None, threads: Optional[int] = None) -> Predictor:
+    """A predictor for a `.ckpt` (runtime `torch`) or `.onnx` file (runtime `onnx`); by default from the suffix.
+
+    `threads` caps the CPU threads of the runtime (PyTorch's setting is process-wide); None keeps its default.
+    """
+    path = Path(path)
+    runtime = runtime or ("onnx" if path.suffix == ".onnx" else "torch")
+    if runtime not in RUNTIMES:
+        raise InferenceError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+    if runtime == "torch":
+        if path.suffix == ".onnx":
+            raise InferenceError(f"{path}: an ONNX file runs with --runtime onnx")
+        if threads is not None:
+            torch.set_num_threads(threads)
+        return TorchPredictor(load_module(path), path)
+    if path.suffix != ".onnx":
+        raise InferenceError(f"{path}: --runtime onnx needs an .onnx file (make one with utils/export_onnx.py)")
+    if not path.is_file():
+        raise InferenceError(f"{path}: no such ONNX file")
+    try:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default (one per physical core)
+        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    # pylint: disable-next=c-extension-no-member  # ONNX Runtime's exception classes live in its C extension
+    except (ort_errors.InvalidProtobuf, ort_errors.InvalidGraph, ort_errors.Fail) as error:
+        raise InferenceError(f"{path}: not a valid ONNX model ({error})") from error
+    return OnnxPredictor(session, path)
+
+
+def top_k(probabilities: np.ndarray, names: list[str], k: int) -> list[tuple[str, float]]:
+    """The `k` most probable classes of one head, best first: `[C]` -> [(class name, probability)]."""
+    order = np.argsort(-probabilities, kind="stable")[:k]
+    return [(names[i], float(probabilities[i])) for i in order]

@@ -1,0 +1,108 @@
+"""The experiment loggers named in `logging.loggers`, and what is sent to them once a run is over.
+
+Every logger receives the same metric names (Lightning's `self.log` names), the resolved config as parameters
+and the same tags; MLflow and Neptune also receive the report files, `summary.json` and `config.yml`.
+"""
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger
+
+from utils.config import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+
+def mlflow_tracking_uri(config: TrainConfig) -> str:
+    """`logging.mlflow_tracking_uri`, else `$MLFLOW_TRACKING_URI`, else a SQLite store in the runs folder.
+
+    (MLflow 3 refuses the plain `./mlruns` file store unless told otherwise; SQLite is its local default.)
+    """
+    default = f"sqlite:///{Path(config.general_parameters.runs_dir).resolve() / 'mlflow.db'}"
+    return config.logging.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default
+
+
+def _mlflow(config: TrainConfig, run_dir: Path) -> MLFlowLogger:
+    uri = mlflow_tracking_uri(config)
+    # With the default local store the artifacts sit beside it; a server picks its own artifact store.
+    local = uri.startswith("sqlite:///") and config.logging.mlflow_tracking_uri is None
+    artifacts = (Path(config.general_parameters.runs_dir).resolve() / "mlartifacts").as_uri() if local else None
+    return MLFlowLogger(
+        experiment_name=config.general_parameters.experiment_name,
+        run_name=run_dir.name,
+        tracking_uri=uri,
+        tags=config.tags() | {"run_dir": str(run_dir.resolve())},
+        artifact_location=artifacts,
+    )
+
+
+def _neptune(config: TrainConfig, run_dir: Path) -> Logger:
+    # Imported here: the neptune client takes seconds to import and most runs do not use it.
+    from utils.loggers.neptune_logger import NeptuneClientLogger  # pylint: disable=import-outside-toplevel
+
+    tags = [f"{key}:{value}" for key, value in config.tags().items()]
+    return NeptuneClientLogger(run_dir, f"{config.general_parameters.experiment_name}/{run_dir.name}", tags)
+
+
+def build_loggers(config: TrainConfig, run_dir: Path) -> list[Logger]:
+    """CSV (always, first: it writes `metrics.csv` in the run folder) then the others in config order."""
+    builders = {
+        "mlflow": _mlflow,
+        "tensorboard": lambda _, folder: TensorBoardLogger(
+            save_dir=folder, name="tensorboard", version="", default_hp_metric=False
+        ),
+        "neptune": _neptune,
+    }
+    loggers: list[Logger] = [CSVLogger(save_dir=run_dir, name="", version="")]
+    loggers += [builders[name](config, run_dir) for name in config.logger_names() if name != "csv"]
+    return loggers
+
+
+def describe_loggers(config: TrainConfig, loggers: list[Logger]) -> list[str]:
+    """Where to look at the run: one command-line line per dashboard."""
+    lines = []
+    for item in loggers:
+        if isinstance(item, MLFlowLogger):
+            lines.append(f"mlflow: mlflow ui --backend-store-uri {mlflow_tracking_uri(config)}")
+        elif isinstance(item, TensorBoardLogger):
+            lines.append(f"tensorboard: tensorboard --logdir {item.log_dir}")
+        elif item.name == "neptune":
+            lines.append(f"neptune: {item.describe()}")
+    return lines
+
+
+def _best_figures(summary: dict[str, Any], splits: list[str]) -> dict[str, float]:
+    """summary.json's figures of the best checkpoint as `<split>_best/<head>/<metric>` (nulls left out); the
+    name sorts them after the `<split>/...` curves in MLflow's chart sections."""
+    return {
+        f"{split}_best/{head}/{name}": value
+        for split in splits
+        for head, figures in summary.get(split, {}).items()
+        for name, value in figures.items()
+        if value is not None
+    }
+
+
+def publish_run(loggers: list[Logger], run_dir: Path, summary: dict[str, Any], splits: list[str]) -> None:
+    """Send `report/`, `summary.json` and `config.yml` as artifacts, the best checkpoint's figures of `splits`
+    as `<split>_best/...` metrics and the monitor's outcome as tags; then close the loggers."""
+    paths = [run_dir / "summary.json", run_dir / "config.yml", *sorted((run_dir / "report").glob("*"))]
+    files = {path.relative_to(run_dir).as_posix(): path for path in paths if path.is_file()}
+    outcome = summary["monitor"] | {key: summary[key] for key in ("epochs_trained", "wall_time_seconds")}
+    figures = _best_figures(summary, splits)
+    for item in loggers:
+        if isinstance(item, MLFlowLogger) and item.run_id:
+            for name in ("summary.json", "config.yml"):
+                item.experiment.log_artifact(item.run_id, str(run_dir / name))
+            item.experiment.log_artifacts(item.run_id, str(run_dir / "report"), "report")
+            for key, value in outcome.items():
+                item.experiment.set_tag(item.run_id, key, str(value))
+            item.log_metrics(figures)
+        elif item.name == "neptune":
+            item.log_files({relative.replace(".", "_"): path for relative, path in files.items()})
+            item.log_fields({f"outcome/{key}": value for key, value in outcome.items()} | figures)
+            item.close()
+    logger.info("sent %d run files to %s", len(files), ", ".join(type(item).__name__ for item in loggers))

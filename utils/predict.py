@@ -1,0 +1,147 @@
+"""Predict signs with a trained model: each head's top-k classes for images, videos, frame folders and CSV rows.
+
+Usage (from the repository root):
+    python utils/predict.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt --input clip.mp4
+    python utils/predict.py --checkpoint best.ckpt --input sign_mnist_test.csv.gz --rows 0:100 --output results.csv
+    python utils/predict.py --checkpoint model.onnx --runtime onnx --input photos/ --top_k 3 --output results.json
+
+`--input` is an image, a video, a folder of frames (HearAI layout `<clip>/<clip>_<i>.jpg`), a Sign MNIST CSV
+(`label,pixel1..pixel784`, also .csv.gz) or a folder of these. Frames are picked and preprocessed exactly as for
+validation. A bad input or model file: a message naming it and exit status 2.
+"""
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import numpy as np
+from torch import Tensor
+from tqdm import tqdm
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# pylint: disable=wrong-import-position
+from datasets.errors import DataError
+from utils.config import ConfigError
+from utils.inference import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
+from utils.media_inputs import InputItem, find_inputs, parse_rows
+
+# pylint: enable=wrong-import-position
+
+OUTPUT_SUFFIXES = (".csv", ".json")
+CSV_COLUMNS = ["input", "label", "head", "rank", "class", "probability"]
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, type=Path, help="a train.py checkpoint (.ckpt) or .onnx")
+    parser.add_argument("--input", required=True, type=Path, help="image, video, frame folder, CSV, or a folder")
+    parser.add_argument("--top_k", type=int, default=5, help="classes to show per head (default 5)")
+    parser.add_argument("--output", type=Path, help="also write the results to this .csv or .json file")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="torch or onnx (default: from the model file's suffix)")
+    parser.add_argument("--rows", help="CSV data rows START:STOP (0-based, header excluded); default all")
+    parser.add_argument("--batch_size", type=int, default=8, help="clips per forward pass (default 8)")
+    parser.add_argument(
+        "--folder_is_clip",
+        action="store_true",
+        help="read every folder of images as one clip, whatever its file names (default: only HearAI frame folders)",
+    )
+    args = parser.parse_args(argv)
+    if args.top_k < 1 or args.batch_size < 1:
+        parser.error("--top_k and --batch_size must be >= 1")
+    if args.output is not None and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
+        parser.error(f"--output {args.output}: must end in .csv or .json")
+    return args
+
+
+def predict_items(
+    predictor: Predictor, items: list[InputItem], batch_size: int
+) -> Iterator[tuple[InputItem, dict[str, np.ndarray]]]:
+    """(item, {head: probabilities `[C]`}) for every item, in order, with a progress bar over many items.
+
+    Clips go to the model in batches of up to `batch_size` clips of one frame size.
+    """
+    batch: list[tuple[InputItem, Tensor]] = []
+    with tqdm(total=len(items), unit="clip", disable=len(items) < 2, file=sys.stderr) as progress:
+        for item in items:
+            clip = predictor.preprocess(item.read(predictor.frame_indices))
+            if batch and (len(batch) == batch_size or batch[0][1].shape[1:] != clip.shape[1:]):
+                yield from zip([i for i, _ in batch], predictor.predict([c for _, c in batch]))
+                progress.update(len(batch))
+                batch = []
+            batch.append((item, clip))
+        if batch:
+            yield from zip([i for i, _ in batch], predictor.predict([c for _, c in batch]))
+            progress.update(len(batch))
+
+
+def result_record(item: InputItem, probabilities: dict[str, np.ndarray], predictor: Predictor, k: int) -> dict:
+    """One input's result: `{input, label, heads: {head: [{class, probability}, ...]}}`, best class first."""
+    heads = {
+        head: [{"class": name, "probability": p} for name, p in top_k(values, predictor.class_names[head], k)]
+        for head, values in probabilities.items()
+    }
+    return {"input": item.name, "label": item.label, "heads": heads}
+
+
+def format_record(record: dict[str, Any]) -> str:
+    """The lines printed for one input: its name, then each head's classes with probabilities."""
+    label = "" if record["label"] is None else f"  (label {record['label']})"
+    lines = [f"{record['input']}{label}"]
+    width = max(len(head) for head in record["heads"])
+    for head, ranked in record["heads"].items():
+        classes = "  ".join(f"{entry['class']} {entry['probability']:.3f}" for entry in ranked)
+        lines.append(f"  {head:<{width}}  {classes}")
+    return "\n".join(lines)
+
+
+def write_results(records: list[dict[str, Any]], path: Path) -> None:
+    """JSON: the records as they are. CSV: one row per input, head and rank (columns `CSV_COLUMNS`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+        return
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CSV_COLUMNS)
+        for record in records:
+            for head, ranked in record["heads"].items():
+                for rank, entry in enumerate(ranked, start=1):
+                    writer.writerow(
+                        [record["input"], record["label"], head, rank, entry["class"], entry["probability"]]
+                    )
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Load the model, predict every input (printing each result) and return the records."""
+    predictor = load_predictor(args.checkpoint, args.runtime)
+    items = find_inputs(args.input, parse_rows(args.rows), args.folder_is_clip)
+    records = []
+    for item, probabilities in predict_items(predictor, items, args.batch_size):
+        records.append(result_record(item, probabilities, predictor, args.top_k))
+        tqdm.write(format_record(records[-1]))
+    return records
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        records = run(args)
+    except (ConfigError, DataError, InferenceError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.output is not None:
+        write_results(records, args.output)
+        print(f"wrote {len(records)} results to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""End-of-run reports: per-head text reports, confusion matrices, PR/ROC and training curves, index.html."""
