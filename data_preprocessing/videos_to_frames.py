@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
@@ -123,7 +124,8 @@ def videos_to_frames(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     counts, failed = {}, {}
     seconds = args.time_unit == "seconds"
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+    # "spawn": a forked child can inherit a decoder's lock held by one of the parent's threads and hang.
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         jobs = {pool.submit(convert_clip, args.input_dir, args.output_dir, n, r, seconds): (n, r) for n, r in clips}
         for job in tqdm(as_completed(jobs), total=len(jobs), desc="videos to frames", unit="clip"):
             name, record = jobs[job]

@@ -61,7 +61,8 @@ def test_precision_accumulation_and_time_limit_reach_the_trainer(tiny_config_pat
     )
     trainer = build_trainer(config, tmp_path)
     assert trainer.precision == "bf16-mixed" and trainer.accumulate_grad_batches == 3
-    timer = next(callback for callback in trainer.callbacks if isinstance(callback, Timer))
+    callbacks = trainer.callbacks  # pylint: disable=no-member  # a property pylint does not see
+    timer = next(callback for callback in callbacks if isinstance(callback, Timer))
     assert timer.time_remaining() == pytest.approx(90 * 60, abs=5)
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
     assert load_config(tiny_config_path, ("trainer.precision=32",)).trainer.precision == "32"  # YAML reads a number
