@@ -1,11 +1,12 @@
 """Data-loading speed, in one run, on generated files (nothing is downloaded):
 
-1. video decoding, decord vs OpenCV, on the same mp4 files: frames/s reading every frame and reading 8 TSN-sampled
-   frames per clip (what training does);
-2. every source format through the DataLoader (batch 16, 8 segments, 64x64 frames): clips/s with 0 and 2 workers.
+1. video decoding, decord vs OpenCV, on the same mp4 files (short clips and long videos): frames/s and clips/s
+   reading every frame, and reading 8 TSN-sampled frames per clip (what training does);
+2. every source format through the DataLoader (batch 16, 8 segments, 64x64 frames): clips/s with 0 and 2
+   (persistent) workers, after one warm-up pass.
 
 Each figure is the median of `--repeats` passes. Usage (from the repository root):
-    python benchmarks/bench_data.py [--videos 8] [--frames 250] [--repeats 3]
+    python benchmarks/bench_data.py [--videos 8] [--frames 100] [--long_frames 750] [--size 240 320] [--repeats 3]
 """
 
 import argparse
@@ -59,19 +60,19 @@ def median_time(run: Callable[[], object], repeats: int) -> float:
 
 
 def bench_decoders(videos: list[Path], frames: int, repeats: int) -> list[str]:
-    """Rows of the decoder table: frames/s of decord and OpenCV, every frame and 8 sampled ones per clip."""
+    """Rows of the decoder table: frames/s and clips/s of decord and OpenCV, every frame or 8 sampled per clip."""
     rows = []
     for mode, choose in (
         ("every frame", lambda length, fps: list(range(length))),
         (f"{SEGMENTS} TSN frames", lambda length, fps: segment_indices(0, length - 1, SEGMENTS, random_offset=False)),
     ):
         decoded = len(videos) * (frames if mode == "every frame" else SEGMENTS)
-        speeds = {}
-        for name, reader in (("decord", read_video_decord), ("OpenCV", read_video_opencv)):
-            seconds = median_time(lambda reader=reader, choose=choose: [reader(v, choose) for v in videos], repeats)
-            speeds[name] = decoded / seconds
-        ratio = speeds["decord"] / speeds["OpenCV"]
-        rows.append(f"| {mode} | {speeds['decord']:,.0f} | {speeds['OpenCV']:,.0f} | {ratio:.2f} |")
+        seconds = {
+            name: median_time(lambda reader=reader, choose=choose: [reader(v, choose) for v in videos], repeats)
+            for name, reader in (("decord", read_video_decord), ("OpenCV", read_video_opencv))
+        }
+        figures = " | ".join(f"{decoded / s:,.0f} | {len(videos) / s:,.1f}" for s in seconds.values())
+        rows.append(f"| {mode} | {figures} | {seconds['OpenCV'] / seconds['decord']:.2f} |")
     return rows
 
 
@@ -122,33 +123,51 @@ def bench_sources(root: Path, videos: list[Path], repeats: int) -> list[str]:
         speeds = []
         for workers in (0, 2):
             loader = DataLoader(
-                dataset, batch_size=BATCH, num_workers=workers, collate_fn=partial(collate_clips, pad_to=SEGMENTS)
+                dataset,
+                batch_size=BATCH,
+                num_workers=workers,
+                collate_fn=partial(collate_clips, pad_to=SEGMENTS),
+                persistent_workers=workers > 0,  # as in training: workers start once, not every epoch
             )
+            list(loader)  # warm-up: worker start-up, file caches
             speeds.append(len(dataset) / median_time(lambda loader=loader: list(loader), repeats))
         rows.append(f"| {name} | {len(dataset)} | {speeds[0]:,.1f} | {speeds[1]:,.1f} | {speeds[1] / speeds[0]:.2f} |")
     return rows
 
 
+def print_decoder_table(root: Path, args: argparse.Namespace) -> list[Path]:
+    """Decode the short clips (`--frames`) and two long videos (`--long_frames`); returns the short clips."""
+    size = (args.size[0], args.size[1])
+    print(f"Video decoding: MPEG-4 files of {size[1]}x{size[0]}, 25 fps, a key frame every 12 frames")
+    print("| videos | frames read | decord frames/s | clips/s | OpenCV frames/s | clips/s | decord speed-up |")
+    print("|---|---|---|---|---|---|---|")
+    groups = {"short": (args.videos, args.frames), "long": (2, args.long_frames)}
+    clips = {}
+    for group, (count, frames) in groups.items():
+        clips[group] = [
+            write_video(root / group / f"v{i}.mp4", frames=frames, size=size, moving=True) for i in range(count)
+        ]
+        for row in bench_decoders(clips[group], frames, args.repeats):
+            print(f"| {count} x {frames} frames {row}")
+    return clips["short"]
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Command-line entry point: prints two markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--videos", type=int, default=8, help="generated videos")
-    parser.add_argument("--frames", type=int, default=250, help="frames per video (25 fps, 160x120)")
+    parser.add_argument("--videos", type=int, default=8, help="generated short clips")
+    parser.add_argument("--frames", type=int, default=100, help="frames per short clip (4 s at 25 fps)")
+    parser.add_argument("--long_frames", type=int, default=750, help="frames of each of 2 long videos (30 s)")
+    parser.add_argument("--size", type=int, nargs=2, default=[240, 320], metavar=("H", "W"), help="frame size")
     parser.add_argument("--repeats", type=int, default=3, help="passes per figure (the median is printed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    print(f"torch threads {torch.get_num_threads()}, numpy {np.__version__}; medians of {args.repeats} passes\n")
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        videos = [
-            write_video(root / "videos" / f"v{i}.mp4", frames=args.frames, size=(120, 160)) for i in range(args.videos)
-        ]
-        print(f"torch threads {torch.get_num_threads()}, numpy {np.__version__}; medians of {args.repeats} passes\n")
-        print(f"Video decoding ({args.videos} mp4 files, {args.frames} frames of 160x120 each), frames/s")
-        print("| frames read | decord | OpenCV | decord / OpenCV |\n|---|---|---|---|")
-        print("\n".join(bench_decoders(videos, args.frames, args.repeats)))
+        videos = print_decoder_table(Path(folder), args)
         print(f"\nSources through the DataLoader (batch {BATCH}, {SEGMENTS} segments, 64x64 frames), clips/s")
         print("| source | clips | 0 workers | 2 workers | 2 / 0 |\n|---|---|---|---|---|")
-        print("\n".join(bench_sources(root, videos, args.repeats)))
+        print("\n".join(bench_sources(Path(folder), videos, args.repeats)))
     return 0
 
 

@@ -36,12 +36,22 @@ def write_sign_mnist(path: Path, labels: list[int], extra: tuple[str, ...] = ())
     return path
 
 
-def write_video(path: Path, frames: int = 30, fps: float = 25.0, size: tuple[int, int] = (48, 64)) -> Path:
-    """An mp4 whose frame i is a flat grey of brightness 8 * i (so frame indexes can be read back)."""
+def write_video(
+    path: Path, frames: int = 30, fps: float = 25.0, size: tuple[int, int] = (48, 64), moving: bool = False
+) -> Path:
+    """An mp4 whose frame i is a flat grey of brightness 8 * i (so frame indexes can be read back), or, `moving`,
+    a drifting texture with a moving square (so the codec stores inter frames, as in real videos)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (size[1], size[0]))
+    rows, columns = np.mgrid[: size[0], : size[1]]
     for i in range(frames):
-        writer.write(np.full((*size, 3), 8 * i, dtype=np.uint8))
+        if moving:
+            frame = np.stack([(np.sin((columns + 3 * i) / 9.0 + c) * 60 + 120) + rows / 4 for c in range(3)], -1)
+            top, left = (2 * i) % (size[0] // 2), (3 * i) % (size[1] // 2)
+            frame[top : top + size[0] // 4, left : left + size[1] // 4] = (230, 180, 140)
+            writer.write(frame.astype(np.uint8))
+        else:
+            writer.write(np.full((*size, 3), 8 * i, dtype=np.uint8))
     writer.release()
     return path
 

@@ -25,6 +25,7 @@ SETTINGS = ["train_parameters.classification_mode=gloss", "trainer.limit_train_b
         (signal.SIGINT, 3),  # KeyboardInterrupt as batch 0 of epoch 1 starts: that batch is not trained
         (signal.SIGTERM, 4),  # Lightning finishes the batch that is running, then stops
     ],
+    ids=["SIGINT", "SIGTERM"],
 )
 def test_signal_mid_epoch_saves_reports_and_exits_cleanly(tmp_path, tiny_dataset, monkeypatch, signum, step):
     original = trainer_factory.build_callbacks

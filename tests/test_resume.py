@@ -60,13 +60,19 @@ def test_run_killed_mid_epoch_resumes_to_the_planned_end(tmp_path, tiny_dataset)
     assert [int(row["epoch"]) for row in rows if row["val/loss"]] == [0, 1]
     assert [int(row["step"]) for row in rows if row["train/loss_step"]] == list(range(6))
 
-    # The same as a run that never stopped: weights, optimiser and schedule restored, and the random draws too.
-    (tmp_path / "straight").mkdir()
-    straight_config = write_tiny_config(tmp_path / "straight", tiny_dataset)
-    _, uninterrupted_dir = _main(straight_config, "--set=train_parameters.epochs=2")
-    straight = _load(uninterrupted_dir / "checkpoints" / "last.ckpt")
+
+@pytest.mark.slow
+def test_resumed_run_ends_as_one_that_never_stopped(tmp_path, tiny_dataset):
+    # Weights, optimiser and schedule are restored, and the random draws (shuffle, augmentations) too.
+    config_path = write_tiny_config(tmp_path, tiny_dataset)
+    _, stopped_dir = _main(config_path, "--set=train_parameters.epochs=1")
+    _, resumed_dir = _main(config_path, "--set=train_parameters.epochs=2", "--resume", "last")
+    _, straight_dir = _main(config_path, "--set=train_parameters.epochs=2")
+    assert resumed_dir == stopped_dir != straight_dir
+    resumed, straight = (_load(run / "checkpoints" / "last.ckpt") for run in (resumed_dir, straight_dir))
+    assert resumed["global_step"] == straight["global_step"] == 6
     for name, weights in straight["state_dict"].items():
-        torch.testing.assert_close(last["state_dict"][name], weights, rtol=0, atol=0, msg=name)
+        torch.testing.assert_close(resumed["state_dict"][name], weights, rtol=0, atol=0, msg=name)
 
 
 @pytest.mark.slow
