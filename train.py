@@ -62,13 +62,15 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 
 
 def ensure_datasets(config: TrainConfig) -> None:
-    """Generate the built-in synthetic dataset where the config asks for it and it is missing."""
+    """Generate the built-in synthetic dataset where the config asks for it and it is missing (with its landmarks,
+    in `<path>/landmarks`, when the entry has a `landmarks_path`)."""
     if not config.general_parameters.make_synthetic_if_missing:
         return
     for entry in config.general_parameters.datasets():
         if not Path(entry.path).is_dir():
             logger.info("generating the synthetic dataset in %s", entry.path)
-            make_synthetic_dataset(Path(entry.path), seed=config.general_parameters.seed)
+            landmarks = entry.landmarks_path is not None
+            make_synthetic_dataset(Path(entry.path), seed=config.general_parameters.seed, landmarks=landmarks)
 
 
 def build_data(config: TrainConfig) -> SignDataModule:

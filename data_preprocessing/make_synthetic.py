@@ -3,10 +3,12 @@
 Each clip is a folder of JPEG frames showing a cartoon hand whose handshape, palm orientation, start location
 (3x3 grid) and movement are its HamNoSys-like labels. Gloss clips show one of `GLOSSES` (a fixed combination of
 the five attributes); letter clips are single frames of one of `LETTERS` (a handshape and palm orientation) at a
-random location. Same seed -> byte-identical files.
+random location. Same seed -> byte-identical frames. `--landmarks` also writes the drawn hand's 21 joints per clip
+to `landmarks/<clip>.npz` (`data_preprocessing/synthetic_landmarks.py`; equal arrays for the same seed, though
+not equal bytes: the .npz zip records the time); the frames are the same with or without it.
 
 Usage (from the repository root):
-    python data_preprocessing/make_synthetic.py --output_dir data/synthetic [--seed 0] [--overwrite]
+    python data_preprocessing/make_synthetic.py --output_dir data/synthetic [--seed 0] [--overwrite] [--landmarks]
 """
 
 import argparse
@@ -31,6 +33,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 # pylint: disable=wrong-import-position
 from data_preprocessing import synthetic_drawing as drawing
 from data_preprocessing.frames_to_videos import frames_to_videos
+from data_preprocessing.synthetic_landmarks import write_clip_landmarks
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ HAMNOSYS_ANNOTATION = "hamnosys.txt"
 LETTERS_ANNOTATION = "letters.txt"
 CLASS_NAMES_FILE = "class_names.json"
 PROPERTIES_FILE = "properties.json"
+LANDMARKS_DIR = "landmarks"  # with --landmarks: <output_dir>/landmarks/<clip>.npz
 FPS = 25
 HAMNOSYS_HEADS = [
     "hand_shape_base_form",
@@ -131,20 +135,23 @@ def _plan(seed: int, clips_per_gloss: int, letter_clips_per_letter: int) -> list
     return clips
 
 
-def _write_clip(root: Path, clip: _Clip, image_size: int, min_frames: int, max_frames: int) -> int:
-    """Render and write one clip's frames and properties. Returns its number of frames."""
+def _write_clip(root: Path, clip: _Clip, image_size: int, frames: tuple[int, int], landmarks: bool) -> int:
+    """Render and write one clip's frames and properties (and its landmarks). Returns its number of frames."""
     is_letter = clip.annotation == LETTERS_ANNOTATION
-    num_frames = 1 if is_letter else int(clip.rng.integers(min_frames, max_frames + 1))
+    num_frames = 1 if is_letter else int(clip.rng.integers(frames[0], frames[1] + 1))
     start = (drawing.LOCATIONS_X[clip.form.location_x], drawing.LOCATIONS_Y[clip.form.location_y])
     spec = drawing.ClipSpec(clip.form.handshape, clip.form.orientation, start, clip.form.movement, num_frames)
     folder = root / clip.name
     folder.mkdir()
-    for i, frame in enumerate(drawing.render_clip(clip.rng, spec, image_size)):
+    images, track = drawing.render_clip_and_track(clip.rng, spec, image_size)
+    for i, frame in enumerate(images):
         # JPEG quality is fixed so that output bytes depend only on the pixels.
         if not cv2.imwrite(str(folder / f"{clip.name}_{i}.jpg"), frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92]):
             raise OSError(f"could not write a frame into {folder}")
     properties = {"fps": FPS, "width": image_size, "height": image_size, "num_frames": num_frames}
     (folder / PROPERTIES_FILE).write_text(json.dumps(properties) + "\n", encoding="utf-8")
+    if landmarks:
+        write_clip_landmarks(root / LANDMARKS_DIR / f"{clip.name}.npz", track, spec.handshape, FPS, image_size)
     return num_frames
 
 
@@ -217,12 +224,14 @@ def make_synthetic_dataset(
     min_frames: int = 12,
     max_frames: int = 20,
     overwrite: bool = False,
+    landmarks: bool = False,
 ) -> Path:
     """Write the dataset into `output_dir` and return it.
 
     The files are written into a temporary sibling folder that is renamed into place only when complete, so an
     interrupted run never leaves a dataset that looks whole. Raises FileExistsError if `output_dir` is not empty
-    (with `overwrite`, a previously generated dataset is replaced once the new one is complete).
+    (with `overwrite`, a previously generated dataset is replaced once the new one is complete). `landmarks`: also
+    write each clip's hand joints to `<output_dir>/landmarks/<clip>.npz`.
     """
     output_dir = Path(output_dir)
     _check_arguments(seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
@@ -232,7 +241,8 @@ def make_synthetic_dataset(
     partial = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     partial.mkdir()
     try:
-        _write_dataset(partial, seed, (clips_per_gloss, letter_clips_per_letter), image_size, (min_frames, max_frames))
+        counts, frames = (clips_per_gloss, letter_clips_per_letter), (min_frames, max_frames)
+        _write_dataset(partial, seed, counts, image_size, frames, landmarks)
         _check_output_dir(output_dir, overwrite)  # again: the folder may have been filled while we were writing
         if target.is_dir():
             shutil.rmtree(target)
@@ -243,12 +253,16 @@ def make_synthetic_dataset(
     return output_dir
 
 
-def _write_dataset(root: Path, seed: int, counts: tuple[int, int], image_size: int, frames: tuple[int, int]) -> None:
-    """Write every clip, the annotation files, the class names and the README into `root`."""
+def _write_dataset(
+    root: Path, seed: int, counts: tuple[int, int], image_size: int, frames: tuple[int, int], landmarks: bool
+) -> None:
+    """Write every clip (and its landmarks), the annotation files, the class names and the README into `root`."""
     clips = _plan(seed, *counts)
+    if landmarks:
+        (root / LANDMARKS_DIR).mkdir()
     lines: dict[str, list[str]] = {GLOSS_ANNOTATION: [], HAMNOSYS_ANNOTATION: [], LETTERS_ANNOTATION: []}
     for clip in tqdm(clips, desc="writing clips", unit="clip"):
-        num_frames = _write_clip(root, clip, image_size, *frames)
+        num_frames = _write_clip(root, clip, image_size, frames, landmarks)
         span = f"{clip.name} 0 {num_frames - 1}"
         lines[clip.annotation].append(f"{span} {clip.label}")
         lines[HAMNOSYS_ANNOTATION].append(f"{span} " + " ".join(map(str, hamnosys_ids(clip.form))))
@@ -288,6 +302,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--image_size", type=int, default=64, help="frame width and height in pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset previously made by this tool")
     parser.add_argument("--videos_dir", type=Path, help="also write the gloss clips as mp4 + annotations.csv here")
+    parser.add_argument("--landmarks", action="store_true", help="also write each clip's hand joints (landmarks/)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -298,6 +313,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             letter_clips_per_letter=args.letter_clips_per_letter,
             image_size=args.image_size,
             overwrite=args.overwrite,
+            landmarks=args.landmarks,
         )
         if args.videos_dir:
             frames_to_videos(path, args.videos_dir, {GLOSS_ANNOTATION: ["gloss"], HAMNOSYS_ANNOTATION: HAMNOSYS_HEADS})

@@ -147,6 +147,8 @@ def trajectory(rng: np.random.Generator, movement: str, start: np.ndarray, num_f
 
 _SLEEVE = np.array([[-0.85, 1.9], [0.85, 1.9], [0.95, 4.5], [-0.95, 4.5]])
 _FOLDED_THUMB = np.array([[-0.8, 0.35], [0.25, -0.1]])
+_THUMB_BASE = np.array([-0.85, 0.25])
+_THUMB_REACH = 1.55 * np.array([-np.sin(np.radians(60)), -np.cos(np.radians(60))])
 
 
 def _hand_parts(handshape: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -163,10 +165,47 @@ def _hand_parts(handshape: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarra
         strokes.append((base, base + reach * np.array([np.sin(spread), -np.cos(spread)])))
         widths.append(_FINGER_WIDTH)
     if "thumb" in extended:
-        base = np.array([-0.85, 0.25])
-        strokes.append((base, base + 1.55 * np.array([-np.sin(np.radians(60)), -np.cos(np.radians(60))])))
+        strokes.append((_THUMB_BASE, _THUMB_BASE + _THUMB_REACH))
         widths.append(_THUMB_WIDTH)
     return [palm, wrist], np.array(strokes), np.array(widths)
+
+
+# MediaPipe hand joints in palm units: the wrist at the bottom of the palm, the thumb's first joint (CMC) on the
+# palm near the wrist; an extended finger's joints along its stroke (knuckle at its base, PIP and DIP at 50% and 78%
+# of its length, the tip at its end); a curled finger's knuckle at its base, its PIP at the drawn stub and its DIP
+# and tip folded onto the palm below; a folded thumb's joints along the stroke across the palm.
+_WRIST_JOINT = np.array([0.0, 1.1])
+_THUMB_CMC = np.array([-0.55, 0.75])
+_EXTENDED_JOINTS = (0.0, 0.5, 0.78, 1.0)
+_CURLED_OFFSETS = np.array([[0.0, 0.0], [0.0, -0.12], [0.0, 0.35], [0.0, 0.7]])
+
+
+def hand_joints(handshape: str) -> np.ndarray:
+    """The drawn hand's 21 joints in palm units (fingers up), float `[21, 2]`, in MediaPipe's order: wrist, thumb
+    1-4 (CMC, MCP, IP, tip), then index, middle, ring and pinky 4 each (MCP, PIP, DIP, tip)."""
+    extended = HANDSHAPES[handshape]
+    if "thumb" in extended:
+        thumb = [_THUMB_BASE, _THUMB_BASE + 0.55 * _THUMB_REACH, _THUMB_BASE + _THUMB_REACH]
+    else:
+        thumb = [_FOLDED_THUMB[0], _FOLDED_THUMB.mean(axis=0), _FOLDED_THUMB[1]]
+    joints = [_WRIST_JOINT, _THUMB_CMC, *thumb]
+    for finger, (base_x, length) in _FINGERS.items():
+        base = np.array([base_x, _FINGER_BASE_Y])
+        if finger in extended:
+            spread = np.radians(_SPREAD.get(handshape, {}).get(finger, 0.0))
+            direction = np.array([np.sin(spread), -np.cos(spread)])
+            joints += [base + share * length * direction for share in _EXTENDED_JOINTS]
+        else:
+            joints += list(base + _CURLED_OFFSETS)
+    return np.array(joints)
+
+
+def track_joints(track: "HandTrack", handshape: str) -> np.ndarray:
+    """The hand's joints in every frame of a clip as fractions (x, y) of the frame, float `[T, 21, 2]`: the palm-unit
+    joints rotated and scaled as the drawing does, placed at each frame's palm centre."""
+    a = np.radians(track.angle)
+    rot_t = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]).T * track.unit
+    return (hand_joints(handshape) @ rot_t)[None] + track.centres[:, None, :]
 
 
 def _placement(centre: np.ndarray, style: _Style):
@@ -207,8 +246,22 @@ def _draw_hand(canvas: np.ndarray, centre: np.ndarray, parts: tuple, handshape: 
         _line(canvas, ends, style.skin, thickness)
 
 
-def render_clip(rng: np.random.Generator, spec: ClipSpec, image_size: int) -> list[np.ndarray]:
-    """Render one clip: `spec.num_frames` RGB `uint8` frames of shape `[image_size, image_size, 3]`."""
+@dataclass(frozen=True)
+class HandTrack:
+    """Where the drawn hand is in each frame of a clip, for its landmarks: `centres` `[T, 2]` the palm centre as
+    fractions (x, y) of the frame (pixel i spans [i, i + 1) / size), `angle` the clockwise rotation in degrees and
+    `unit` the palm half-width as a fraction of the frame (the drawing's palm unit)."""
+
+    centres: np.ndarray
+    angle: float
+    unit: float
+
+
+def render_clip_and_track(
+    rng: np.random.Generator, spec: ClipSpec, image_size: int
+) -> tuple[list[np.ndarray], HandTrack]:
+    """Render one clip: `spec.num_frames` RGB `uint8` frames of shape `[image_size, image_size, 3]`, and where its
+    hand is (the random draws are those of `render_clip`, so the frames are the same)."""
     if spec.handshape not in HANDSHAPES or spec.orientation not in ORIENTATION_ANGLES:
         raise ValueError(f"unknown handshape/orientation {spec.handshape!r}/{spec.orientation!r}")
     size = image_size * SUPERSAMPLE
@@ -224,4 +277,10 @@ def render_clip(rng: np.random.Generator, spec: ClipSpec, image_size: int) -> li
         small = cv2.resize(canvas, (image_size, image_size), interpolation=cv2.INTER_AREA).astype(np.float32)
         small += style.noise_sigma * rng.standard_normal(size=small.shape, dtype=np.float32)
         frames.append(np.clip(np.round(small), 0, 255).astype(np.uint8))
-    return frames
+    # cv2 puts canvas pixel centres at integer coordinates: half a pixel before the centre of that pixel's span.
+    return frames, HandTrack((path * size + 0.5) / size, style.angle, style.unit / size)
+
+
+def render_clip(rng: np.random.Generator, spec: ClipSpec, image_size: int) -> list[np.ndarray]:
+    """Render one clip: `spec.num_frames` RGB `uint8` frames of shape `[image_size, image_size, 3]`."""
+    return render_clip_and_track(rng, spec, image_size)[0]

@@ -1,6 +1,6 @@
 """Clips of any source as samples of the contract in DESIGN.md, and a check that every clip can be read."""
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
@@ -8,16 +8,21 @@ from tqdm import tqdm
 
 from datasets.annotations import ClipRecord
 from datasets.errors import DataError
-from datasets.sampling import sample_indices
+from datasets.sampling import Picker, sample_indices
+from datasets.sources.base import Source
 from datasets.sources.frames import FRAME_FOLDERS
+
+INPUTS = ("frames", "landmarks")
 
 
 class ClipDataset(Dataset):
-    """Records -> samples: `frames` float `[T, 3, H, W]` (transformed) or `landmarks` float `[T, J, 3]`,
+    """Records -> samples: `frames` float `[T, 3, H, W]` (transformed) and/or `landmarks` float `[T, J, 3]`,
     `labels` {head: id, -1 = none}, `meta` {source, clip_id, signer}.
 
     T is at most `num_segments` (TSN segments, or `time` seconds apart); shorter clips give fewer frames and
     collate pads and masks them. Each record is read by its source (`record.reader`; none: a frame folder).
+    `inputs` limits what is read (the model's inputs); a frames/video source with landmark files (`paired`) gives
+    both: the frames are picked once and the landmarks read at the same frame indexes.
     """
 
     def __init__(
@@ -28,8 +33,10 @@ class ClipDataset(Dataset):
         train: bool,
         time: Optional[float] = None,
         landmark_transform: Optional[Callable[[Tensor], Tensor]] = None,
+        inputs: Sequence[str] = INPUTS,
     ) -> None:
         self.records = records
+        self.inputs = tuple(inputs)
         self.landmark_transform = landmark_transform  # datasets/landmark_transforms.py (training only)
         self.num_segments = num_segments
         self.transform = transform
@@ -47,17 +54,38 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         record = self.records[index]
-        reader = record.reader or FRAME_FOLDERS
-        data = reader.read(record, self.pick)
         sample: dict[str, Any] = {
             "labels": dict(record.labels),
             "meta": {"source": str(record.root), "clip_id": record.name, "signer": record.signer},
         }
-        if reader.modality == "frames":
-            sample["frames"] = self.transform(data)
-        else:
-            sample["landmarks"] = data if self.landmark_transform is None else self.landmark_transform(data)
-        return sample
+        return sample | self.read_inputs(record, record.reader or FRAME_FOLDERS)
+
+    def read_inputs(self, record: ClipRecord, reader: Source) -> dict[str, Tensor]:
+        """`{"frames": ...}`, `{"landmarks": ...}` or both, as the source gives and `inputs` asks."""
+        if reader.modality == "landmarks":
+            return {"landmarks": self._augment(reader.read(record, self.pick))}
+        paired = reader.paired if "landmarks" in self.inputs else None
+        if paired is not None and "frames" not in self.inputs:
+            return {"landmarks": self._augment(paired.clip(record, reader.span, self.pick))}
+        picked: list[int] = []
+        frames = {"frames": self.transform(reader.read(record, _recording(self.pick, picked)))}
+        if paired is None:
+            return frames
+        return frames | {"landmarks": self._augment(paired.rows(record, picked))}
+
+    def _augment(self, landmarks: Tensor) -> Tensor:
+        return landmarks if self.landmark_transform is None else self.landmark_transform(landmarks)
+
+
+def _recording(pick: Picker, picked: list[int]) -> Picker:
+    """`pick` that also leaves the indexes it chose in `picked` (the last call's: a video read again by the
+    fallback decoder picks again, and its frames are the ones returned)."""
+
+    def recording_pick(first: int, last: int, fps: Optional[float], where: str) -> list[int]:
+        picked[:] = pick(first, last, fps, where)
+        return list(picked)
+
+    return recording_pick
 
 
 class _Probe(Dataset):

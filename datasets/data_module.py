@@ -12,7 +12,7 @@ from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import DataLoader, Subset, WeightedRandomSampler
 
 from datasets.annotations import ClipRecord
-from datasets.clip_dataset import ClipDataset, unreadable_clips
+from datasets.clip_dataset import INPUTS, ClipDataset, unreadable_clips
 from datasets.collate import collate_clips
 from datasets.errors import BadSamples, DataError
 from datasets.landmark_transforms import build_landmark_transform
@@ -45,7 +45,8 @@ class SignDataModule(L.LightningDataModule):
         **options: Any,
     ) -> None:
         """`options`: `ratio_test` (0), `split_by_signer` (True), `split_file` (None), `skip_bad_samples` (False),
-        `balance_datasets` (False), as in `general_parameters`."""
+        `balance_datasets` (False), as in `general_parameters`; `inputs` (what the model reads, default all that the
+        datasets give: `frames`, `landmarks`)."""
         super().__init__()
         self.datasets = datasets
         self.heads_by_mode = heads_by_mode
@@ -77,6 +78,7 @@ class SignDataModule(L.LightningDataModule):
             split_file=general.split_file,
             skip_bad_samples=general.skip_bad_samples,
             balance_datasets=general.balance_datasets,
+            inputs=config.inputs(),
         )
 
     @property
@@ -129,6 +131,7 @@ class SignDataModule(L.LightningDataModule):
                 if train
                 else None
             ),
+            inputs=self.options.get("inputs", INPUTS),
         )
         indexes = self.splits.get(split, [])
         sampler = self._balanced_sampler(indexes) if train and self.options.get("balance_datasets") else None

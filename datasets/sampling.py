@@ -4,9 +4,12 @@ Both return at most `num_segments` sorted frame indexes inside `[start, end]`; a
 frames gives fewer indexes (the collate function pads and masks, nothing is duplicated).
 """
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
+
+# (first frame, last frame, fps or None, what to name in an error) -> the frame indexes to read
+Picker = Callable[[int, int, Optional[float], str], list[int]]
 
 
 def segment_indices(start: int, end: int, num_segments: int, random_offset: bool) -> list[int]:

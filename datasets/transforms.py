@@ -30,7 +30,11 @@ class RandomRgbShift(nn.Module):
 def _random_augmentations(cfg: AugmentationsParameters) -> list[nn.Module]:
     """The random transforms that run on float clips in [0, 1], in HearAI's order."""
     steps: list[nn.Module] = []
-    if cfg.apply_random_rotation:
+    if cfg.apply_random_affine:  # rotation, shift and zoom in one resampling of the frames
+        degrees = cfg.random_rotation_degree if cfg.apply_random_rotation else 0.0
+        translate = (cfg.random_affine_translate, cfg.random_affine_translate)
+        steps.append(v2.RandomAffine(degrees=degrees, translate=translate, scale=cfg.random_affine_scale))
+    elif cfg.apply_random_rotation:
         steps.append(v2.RandomRotation(degrees=cfg.random_rotation_degree))
     if cfg.apply_color_jitter:
         steps.append(

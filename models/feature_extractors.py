@@ -6,6 +6,8 @@ import timm
 import torch
 from torch import nn
 
+from models import small_cnns  # pylint: disable=unused-import  # registers the small CNNs as timm models
+
 _CHECKPOINT_KEYS = ("state_dict", "model")
 
 
@@ -46,7 +48,8 @@ class CnnExtractor(nn.Module):
         """Build the backbone.
 
         Args:
-            model_path: a timm model name, e.g. ``"resnet18"`` or ``"efficientnet_b1"``.
+            model_path: a timm model name, e.g. ``"resnet18"``, ``"efficientnet_b1"`` or one of ours in
+                ``models/small_cnns.py`` (``"small_cnn"``).
             representation_size: D, the size of each frame's feature vector.
             pretrained_path: optional local weights file for the backbone (see :func:`load_backbone_weights`).
         """

@@ -225,10 +225,13 @@ def landmark_config(**feature_extractor) -> dict:
     ("raw", "message"),
     [
         (landmark_config(), "upper_body_hands reads the parts \\['pose', 'left_hand', 'right_hand'\\]"),
-        (landmark_config(use_frames=True), "no data source gives the frames and the landmarks of one clip"),
+        (
+            landmark_config(use_frames=True),
+            "reads frames\\+landmarks, but general_parameters.data_paths \\(x\\) gives landmarks",
+        ),
         (
             landmark_config(use_landmarks=False, use_frames=True),
-            "feature_extractor reads frames .* give \\['landmarks'\\]",
+            "feature_extractor reads frames, but .* gives landmarks",
         ),
         (landmark_config(landmarks={"temporal_kernel": 4}), "feature_extractor.landmarks.temporal_kernel: must be odd"),
         (landmark_config(use_landmarks=False, use_frames=False), "both false: the model has no input"),

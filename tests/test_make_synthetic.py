@@ -150,8 +150,8 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyte
             raise KeyboardInterrupt
         return real_render(*args, **kwargs)
 
-    real_render = drawing.render_clip
-    monkeypatch.setattr(drawing, "render_clip", failing_render)
+    real_render = drawing.render_clip_and_track
+    monkeypatch.setattr(drawing, "render_clip_and_track", failing_render)
     with pytest.raises(KeyboardInterrupt):
         make_synthetic_dataset(tmp_path / "data", **TINY)
     assert not list(tmp_path.iterdir())

@@ -14,11 +14,13 @@ from datasets.archives import location_exists
 from models.skeleton_layouts import LAYOUTS
 from utils.config_schema import (
     AugmentationsParameters,
+    DatasetEntry,
     FeatureExtractorConfig,
     FreezeSchedulerConfig,
     HEAD_METRIC_NAMES,
     GeneralParameters,
     HeadConfig,
+    LandmarkAugmentations,
     LoggingConfig,
     Section,
     TrainerConfig,
@@ -70,24 +72,18 @@ class TrainConfig(Section):
         extractor = self.feature_extractor
         if self.train_parameters.landmarks:  # HearAI's switch for the same thing
             extractor.use_landmarks = True
-        if not (extractor.use_frames or extractor.use_landmarks):
+        read = self.inputs()
+        if not read:
             raise ValueError("feature_extractor.use_frames and use_landmarks are both false: the model has no input")
-        if extractor.use_frames and extractor.use_landmarks:
-            raise ValueError(
-                "feature_extractor.use_frames and use_landmarks are both true, but no data source gives the frames"
-                " and the landmarks of one clip together yet; set one of them to false"
-            )
         datasets = self.general_parameters.datasets()
-        given = sorted({"landmarks" if d.format == "landmarks" else "frames" for d in datasets})
-        read = "landmarks" if extractor.use_landmarks else "frames"
-        if given != [read]:
-            raise ValueError(
-                f"feature_extractor reads {read} (use_frames: {extractor.use_frames}, use_landmarks:"
-                f" {extractor.use_landmarks}), but general_parameters.data_paths give {given}"
-            )
-        if read == "landmarks":
-            if len({tuple(d.landmark_parts) for d in datasets}) > 1:
-                raise ValueError("general_parameters.data_paths: landmarks datasets must give the same landmark_parts")
+        for dataset in datasets:
+            check_dataset_inputs(dataset, read)
+        if "landmarks" in read:
+            given = [d for d in datasets if "landmarks" in d.inputs()]
+            if len({tuple(d.landmark_parts) for d in given}) > 1:
+                raise ValueError(
+                    "general_parameters.data_paths: datasets giving landmarks must give the same landmark_parts"
+                )
             layout = LAYOUTS[extractor.landmarks.layout]
             missing = [part for part in layout.parts if part not in landmark_parts(datasets)]
             if missing:
@@ -95,6 +91,8 @@ class TrainConfig(Section):
                     f"feature_extractor.landmarks.layout: {layout.name} reads the parts {list(layout.parts)}, but the"
                     f" datasets' landmark_parts lack {missing}"
                 )
+        if read == ("frames", "landmarks"):
+            check_fused_augmentations(self.augmentations_parameters.landmarks)
         return self
 
     @model_validator(mode="after")
@@ -112,6 +110,13 @@ class TrainConfig(Section):
         if mode != better:
             raise ValueError(f"trainer.monitor_mode: {mode!r} would keep the worst {monitor}; use {better!r}")
         return self
+
+    def inputs(self) -> tuple[str, ...]:
+        """What the model reads: `("frames",)`, `("landmarks",)` or `("frames", "landmarks")` (fused)."""
+        extractor = self.feature_extractor
+        return tuple(
+            name for name, on in (("frames", extractor.use_frames), ("landmarks", extractor.use_landmarks)) if on
+        )
 
     def logger_names(self) -> list[str]:
         """The loggers to use: `logging.loggers`, plus csv (always) and neptune if `general_parameters.neptune`."""
@@ -139,6 +144,50 @@ class TrainConfig(Section):
     def mode_of_head(self) -> dict[str, str]:
         """Which classification mode each selected head belongs to."""
         return {h: m for m in self.train_parameters.modes() for h in self.heads[m]}
+
+
+def check_dataset_inputs(dataset: DatasetEntry, read: tuple[str, ...]) -> None:
+    """A dataset must give every input the model reads; `landmarks_path` and `test_landmarks_path` must fit it."""
+    where = f"general_parameters.data_paths ({dataset.path})"
+    if dataset.landmarks_path is None and dataset.test_landmarks_path is not None:
+        raise ValueError(f"{where}.test_landmarks_path: needs landmarks_path, the landmarks of the dataset's path")
+    if dataset.landmarks_path is not None:
+        if dataset.format not in ("frames", "video"):
+            raise ValueError(
+                f"{where}.landmarks_path: only frames and video datasets take it (got format {dataset.format})"
+            )
+        tests = dataset.test_landmarks_path
+        named = {"test"} if isinstance(tests, str) else set(tests or {})
+        if named != set(dataset.test_paths()):
+            raise ValueError(
+                f"{where}.test_landmarks_path: must name the landmark files of exactly the test splits of test_path"
+                f" {sorted(dataset.test_paths())} (a location, or a mapping with test_path's names);"
+                f" got {sorted(named)}"
+            )
+    lacking = [name for name in read if name not in dataset.inputs()]
+    if lacking:
+        hint = (
+            "; give it landmarks_path (its clips' landmark .npz files)" if dataset.format in ("frames", "video") else ""
+        )
+        raise ValueError(
+            f"feature_extractor reads {'+'.join(read)}, but {where} gives {'+'.join(dataset.inputs())}"
+            f" (format {dataset.format}){hint}"
+        )
+
+
+def check_fused_augmentations(augmentations: LandmarkAugmentations) -> None:
+    """With frames and landmarks fused, a landmark augmentation must not make the two disagree: the frames have no
+    horizontal flip (a flip of the landmarks alone would swap the hands) and keep their frame count."""
+    if augmentations.flip_probability > 0:
+        raise ValueError(
+            "augmentations_parameters.landmarks.flip_probability: must be 0 when frames and landmarks are both read"
+            " (the frames are not flipped, and a flip of the landmarks alone would swap the signer's hands)"
+        )
+    if augmentations.temporal_resample != [1.0, 1.0]:
+        raise ValueError(
+            "augmentations_parameters.landmarks.temporal_resample: must be [1.0, 1.0] when frames and landmarks are"
+            " both read (the landmarks must stay on the frames' time steps)"
+        )
 
 
 def _format_location(loc: tuple) -> str:
@@ -203,7 +252,11 @@ def check_data_paths(config: TrainConfig, source: str) -> None:
     """Every dataset location (and test location) must exist, unless the config asks for the synthetic data."""
     if config.general_parameters.make_synthetic_if_missing:
         return
-    locations = [p for d in config.general_parameters.datasets() for p in [d.path, *d.test_paths().values()]]
+    locations = [
+        p
+        for d in config.general_parameters.datasets()
+        for p in [d.path, *d.test_paths().values(), *d.landmark_locations().values()]
+    ]
     missing = [location for location in locations if not location_exists(location)]
     if missing:
         raise ConfigError(f"{source}: general_parameters.data_path: no such folder: {', '.join(missing)}")

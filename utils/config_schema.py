@@ -42,6 +42,12 @@ class DatasetEntry(Section):
         default=None, description="the dataset's own test split, in its format; a mapping names several"
     )
     landmark_parts: list[Literal[LANDMARK_PARTS]] = Field(default_factory=lambda: ["pose", "left_hand", "right_hand"])
+    landmarks_path: Optional[str] = Field(
+        default=None, description="frames/video: the clips' landmark .npz files, as extract_landmarks.py lays them out"
+    )
+    test_landmarks_path: Optional[Union[str, dict[str, str]]] = Field(
+        default=None, description="the landmark files of the test_path split(s), named as in test_path"
+    )
 
     def test_paths(self) -> dict[str, str]:
         """The dataset's own test splits: split name -> location."""
@@ -49,10 +55,26 @@ class DatasetEntry(Section):
             return {}
         return {"test": self.test_path} if isinstance(self.test_path, str) else dict(self.test_path)
 
+    def inputs(self) -> tuple[str, ...]:
+        """What its samples can carry: `frames`, `landmarks`, or both (a frames/video dataset with landmarks_path)."""
+        if self.format == "landmarks":
+            return ("landmarks",)
+        return ("frames", "landmarks") if self.landmarks_path else ("frames",)
+
+    def landmark_locations(self) -> dict[str, str]:
+        """Dataset location (`path`, each `test_path` given in test_landmarks_path) -> its landmark files' location."""
+        if self.landmarks_path is None:
+            return {}
+        tests = self.test_landmarks_path
+        tests = {"test": tests} if isinstance(tests, str) else dict(tests or {})
+        return {self.path: self.landmarks_path} | {
+            location: tests[name] for name, location in self.test_paths().items() if name in tests
+        }
+
 
 def landmark_parts(datasets: list[DatasetEntry]) -> list[str]:
-    """The parts of the landmarks datasets' clips, in order (the config check makes every such dataset agree)."""
-    return next((list(d.landmark_parts) for d in datasets if d.format == "landmarks"), [])
+    """The parts of the landmarks of the datasets that give them, in order (the config check makes them agree)."""
+    return next((list(d.landmark_parts) for d in datasets if "landmarks" in d.inputs()), [])
 
 
 class GeneralParameters(Section):
@@ -129,6 +151,7 @@ class AugmentationsParameters(Section):
     apply_center_crop: bool = True
     apply_random_erasing: bool = False
     apply_random_rotation: bool = False
+    apply_random_affine: bool = False
     apply_color_jitter: bool = False
     apply_rgb_shift: bool = False
     apply_blur: bool = False
@@ -136,6 +159,8 @@ class AugmentationsParameters(Section):
     center_crop_size: Union[int, list[int]] = 256
     random_erasing_probability: float = Field(default=0.5, ge=0, le=1)
     random_rotation_degree: float = Field(default=5, ge=0)
+    random_affine_translate: float = Field(default=0.1, ge=0, le=1, description="max shift, fraction of the size")
+    random_affine_scale: tuple[float, float] = Field(default=(0.9, 1.1), description="zoom range (min, max)")
     color_jitter_brightness: Union[float, list[float]] = 0.1
     color_jitter_contrast: Union[float, list[float]] = 0.1
     color_jitter_saturation: Union[float, list[float]] = 0.1

@@ -1,24 +1,23 @@
 """What every data source does: list its clips (with raw labels) and read one clip's frames or landmarks."""
 
 from pathlib import Path
-from typing import Callable, ClassVar, Optional
+from typing import ClassVar, Optional
 
 from torch import Tensor
 
 from datasets.annotations import ClipRecord
 from datasets.archives import dataset_folder
 from datasets.errors import BadSamples, DataError
+from datasets.paired_landmarks import PairedLandmarks
+from datasets.sampling import Picker
 from utils.config_schema import DatasetEntry, HeadConfig
-
-# (first frame, last frame, fps or None, what to name in an error) -> the frame indexes to read
-Picker = Callable[[int, int, Optional[float], str], list[int]]
 
 
 class Source:
     """One `data_paths` entry. Subclasses set `format` and `modality` and implement `records_at` and `read`.
 
     A source is attached to each of its records (`record.reader`) and pickled into DataLoader workers, so it
-    holds no open file handle.
+    holds no open file handle. `paired`: the clips' landmark files, for a frames/video entry with `landmarks_path`.
     """
 
     format: ClassVar[str] = ""
@@ -27,6 +26,7 @@ class Source:
     def __init__(self, entry: DatasetEntry, heads_by_mode: dict[str, dict[str, HeadConfig]]) -> None:
         self.entry = entry
         self.heads_by_mode = heads_by_mode
+        self.paired = PairedLandmarks(entry) if entry.landmarks_path else None
         selected = [h for heads in heads_by_mode.values() for h in heads]
         unknown = sorted(set(entry.heads or []) - set(selected))
         if unknown:
@@ -37,6 +37,10 @@ class Source:
         records = []
         for split, location in [(None, self.entry.path), *self.entry.test_paths().items()]:
             for record in self.records_at(location, bad):
+                missing = self.paired.missing(record) if self.paired else None
+                if missing:
+                    bad.report(missing)
+                    continue
                 record.reader = self
                 record.split = split or record.split
                 records.append(record)

@@ -1,0 +1,232 @@
+"""The README's results table: train each shipped config on its data with train.py and print what it reached.
+
+Each experiment is one `train.py` run (a separate process, timed from start to exit) whose `summary.json` gives the
+figures of the best checkpoint; the Sign MNIST seed models of benchmarks/seed_models.py run in the same harness.
+An experiment whose data is missing from ../shared/data is skipped with the reason. The table states the data, the
+split, the epochs, the wall time and the machine; it is printed and written to `<output_dir>/results.md` beside each
+run's log.
+
+Usage (from the repository root):
+    python benchmarks/results.py                              # every experiment (about an hour on 2 cores)
+    python benchmarks/results.py --only sign_mnist seed_mlp   # some of them (--list names them)
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# pylint: disable=wrong-import-position
+from benchmarks import seed_models
+from benchmarks.tables import markdown_table
+
+# pylint: enable=wrong-import-position
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+SIGN_MNIST_TRAIN = DATA / "sign_mnist" / "sign_mnist_train.csv.gz"
+SIGN_MNIST_TEST = DATA / "sign_mnist" / "sign_mnist_test.csv.gz"
+COLUMNS = {
+    "experiment": "experiment",
+    "data": "data, split",
+    "model": "model",
+    "epochs": "epochs",
+    "minutes": "wall (min)",
+    "head": "head",
+    "accuracy": "accuracy",
+    "f1_weighted": "weighted F1",
+    "note": "goal / note",
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One train.py run: its config, `--set` overrides, the data it needs and the splits to report."""
+
+    config: str
+    data: str  # what the table's "data" column says
+    needs: Optional[Path]  # skipped when this path is missing (None: the data is generated)
+    model: str
+    overrides: tuple[str, ...] = ()
+    splits: tuple[str, ...] = ("test",)
+    note: str = ""
+
+
+SILFA = DATA / "silfa_mediapipe_parquet"
+ASL = DATA / "asl_alphabet"
+ASL_SPLITS = ("test", "official_test")
+EXPERIMENTS: dict[str, Experiment] = {
+    "synthetic": Experiment(
+        "train_config.yml",
+        "built-in synthetic, 20% validation",
+        None,
+        "resnet10t + 2-layer transformer",
+        splits=("val",),
+    ),
+    "sign_mnist": Experiment(
+        "configs/sign_mnist.yml",
+        "Sign MNIST, official test (7,172)",
+        SIGN_MNIST_TRAIN,
+        "small_cnn (97k params)",
+        note="goal: accuracy >= 0.999, F1 >= 0.999, <= 10 min",
+    ),
+    "asl_small_cnn": Experiment(
+        "configs/asl_alphabet.yml",
+        "ASL Alphabet 64px, test (2,900) / official (28)",
+        ASL,
+        "small_cnn_strided",
+        splits=ASL_SPLITS,
+        note="goal: test >= 0.995 and 28/28",
+    ),
+    "asl_resnet18": Experiment(
+        "configs/asl_alphabet.yml",
+        "ASL Alphabet 64px, test (2,900) / official (28)",
+        ASL,
+        "resnet18 (scratch)",
+        ("feature_extractor.model_path=resnet18",),
+        ASL_SPLITS,
+    ),
+    "asl_efficientnet_b0": Experiment(
+        "configs/asl_alphabet.yml",
+        "ASL Alphabet 64px, test (2,900) / official (28)",
+        ASL,
+        "efficientnet_b0 (scratch)",
+        ("feature_extractor.model_path=efficientnet_b0",),
+        ASL_SPLITS,
+    ),
+    "silfa_gcn": Experiment(
+        "configs/landmarks_silfa.yml", "SILFA landmarks, 15% stratified test", SILFA, "landmarks_gcn"
+    ),
+    "silfa_mlp": Experiment(
+        "configs/landmarks_silfa.yml",
+        "SILFA landmarks, 15% stratified test",
+        SILFA,
+        "landmarks_mlp",
+        ("feature_extractor.landmarks.name=landmarks_mlp",),
+    ),
+}
+SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {
+    "seed_mlp": lambda args: seed_models.train_seed_mlp(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST),
+    "seed_cnn": lambda args: seed_models.train_seed_cnn(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST, budget_s=args.seed_cnn_s),
+}
+
+
+def machine() -> str:
+    """One line on where the figures come from (the load average says how busy the shared machine was)."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return f"{cpu}, {len(os.sched_getaffinity(0))} cores, torch {torch.__version__}, load average {load}"
+
+
+def run_train(key: str, experiment: Experiment, log_dir: Path) -> tuple[Path, float]:
+    """Run train.py for one experiment; its output goes to `<log_dir>/<key>.log`. Returns (run dir, seconds)."""
+    command = [sys.executable, "train.py", "--model_config_path", experiment.config]
+    for override in (f"general_parameters.experiment_name=results_{key}", *experiment.overrides):
+        command += ["--set", override]
+    log = log_dir / f"{key}.log"
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as output:
+        finished = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - started
+    lines = log.read_text(encoding="utf-8").splitlines()
+    run_dir = next((line.split(": ", 1)[1] for line in reversed(lines) if line.startswith("run_dir: ")), None)
+    if finished.returncode != 0 or run_dir is None:
+        raise RuntimeError(f"train.py exited with status {finished.returncode}; see {log}")
+    return ROOT / run_dir, seconds
+
+
+def experiment_rows(key: str, experiment: Experiment, log_dir: Path) -> list[dict]:
+    """One row per reported split and head, from the run's summary.json."""
+    base = {"experiment": key, "data": experiment.data, "model": experiment.model}
+    if experiment.needs is not None and not experiment.needs.exists():
+        return [base | {"note": f"skipped: {experiment.needs} is missing"}]
+    run_dir, seconds = run_train(key, experiment, log_dir)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    base |= {"epochs": summary["epochs_trained"], "minutes": seconds / 60, "note": experiment.note}
+    rows = []
+    for split in experiment.splits:
+        count = summary["samples"].get(split, 0)
+        for head, figures in summary[split].items():
+            correct = round(figures["accuracy"] * count)
+            rows.append(
+                base
+                | {"head": head, "accuracy": figures["accuracy"], "f1_weighted": figures["f1_weighted"]}
+                | {"data": f"{experiment.data}: {split}, {correct}/{count} right"}
+            )
+    return rows
+
+
+def seed_rows(key: str, args: argparse.Namespace) -> list[dict]:
+    """The seed model's row, in the table's columns."""
+    if not SIGN_MNIST_TRAIN.exists():
+        return [{"experiment": key, "note": f"skipped: {SIGN_MNIST_TRAIN} is missing"}]
+    result = SEED_MODELS[key](args)
+    return [
+        {
+            "experiment": key,
+            "data": "Sign MNIST, official test (7,172)",
+            "model": result["model"],
+            "epochs": result["epochs"],
+            "minutes": result["wall_s"] / 60,
+            "head": "letter",
+            "accuracy": result["test_accuracy"],
+            "f1_weighted": result["f1_weighted"],
+            "note": result["note"],
+        }
+    ]
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
+    names = [*EXPERIMENTS, *SEED_MODELS]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=names, default=names, metavar="NAME", help=", ".join(names))
+    parser.add_argument("--list", action="store_true", help="print the experiments and exit")
+    parser.add_argument("--output_dir", type=Path, default=ROOT / "runs" / "results", help="logs and results.md")
+    parser.add_argument("--seed_cnn_s", type=float, default=300, help="training budget of the seed 5-block CNN")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the chosen experiments in order, print the table; 1 if any run failed (the others still run)."""
+    args = parse_args(argv)
+    if args.list:
+        for key, experiment in EXPERIMENTS.items():
+            print(f"{key}: {experiment.config} {' '.join(experiment.overrides)}")
+        print("\n".join(SEED_MODELS))
+        return 0
+    log_dir = args.output_dir / time.strftime("%Y%m%d-%H%M%S")
+    log_dir.mkdir(parents=True)
+    start_machine, rows, status = machine(), [], 0
+    for key in args.only:
+        print(f"running {key} (log: {log_dir / key}.log)", flush=True)
+        try:
+            rows += experiment_rows(key, EXPERIMENTS[key], log_dir) if key in EXPERIMENTS else seed_rows(key, args)
+        except RuntimeError as error:
+            rows.append({"experiment": key, "note": f"failed: {error}"})
+            status = 1
+    text = f"{markdown_table(rows, COLUMNS)}\n\nMachine: {start_machine} at the start; {machine()} at the end.\n"
+    (log_dir / "results.md").write_text(text, encoding="utf-8")
+    print(text + f"\nwritten to {log_dir / 'results.md'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
