@@ -126,7 +126,7 @@ def machine() -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
             if "model name" in line
         ),
         platform.processor(),

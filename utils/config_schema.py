@@ -179,6 +179,13 @@ class AugmentationsParameters(Section):
             raise ValueError(f"must be odd (got {value})")
         return value
 
+    @field_validator("random_affine_scale")
+    @classmethod
+    def _zoom_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < value[0] <= value[1]:
+            raise ValueError(f"must be (min, max) with 0 < min <= max (got {list(value)})")
+        return value
+
 
 class TrainParameters(Section):
     """Parameters of the optimisation and of clip sampling."""
