@@ -43,7 +43,8 @@ from tests.data_factories import (
     write_sign_mnist,
     write_video,
 )
-from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import AugmentationsParameters, HeadConfig
 
 SEGMENTS, BATCH = 8, 16
 HEADS = {"labels": {"label": HeadConfig(num_class=2)}}

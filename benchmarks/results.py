@@ -95,7 +95,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         "resnet18 (scratch)",
         ("feature_extractor.model_path=resnet18", "train_parameters.epochs=3"),
         ASL_SPLITS,
-        note="3 epochs (time budget); the small CNN gets 10",
+        note="3 epochs (time budget); the small CNN gets 20",
     ),
     "asl_efficientnet_b0": Experiment(
         "configs/asl_alphabet.yml",
@@ -104,7 +104,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         "efficientnet_b0 (scratch)",
         ("feature_extractor.model_path=efficientnet_b0", "train_parameters.epochs=3"),
         ASL_SPLITS,
-        note="3 epochs (time budget); the small CNN gets 10",
+        note="3 epochs (time budget); the small CNN gets 20",
     ),
     "silfa_gcn": Experiment(
         "configs/landmarks_silfa.yml", "SILFA landmarks, 15% stratified test", SILFA, "landmarks_gcn"

@@ -18,7 +18,8 @@ from typing import Any, Optional
 from datasets.archives import dataset_folder
 from datasets.errors import BadSamples, DataError
 from datasets.vocabulary import NO_LABEL, label_id
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 PROPERTIES_FILE = "properties.json"
 CSV_FIELDS = ("path", "start", "end", "signer", "split")

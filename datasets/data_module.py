@@ -20,7 +20,8 @@ from datasets.sources import SOURCES, Source
 from datasets.splits import TRAIN, VAL, assign_splits, dataset_of, read_split_file
 from datasets.transforms import build_transform
 from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
-from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig, TrainParameters, landmark_parts
+from utils.config_data import DatasetEntry, landmark_parts
+from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 from utils.config import TrainConfig
 from utils.run_artifacts import write_csv
 

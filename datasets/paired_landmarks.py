@@ -16,7 +16,7 @@ from datasets.archives import FileTree
 from datasets.errors import DataError
 from datasets.landmark_files import READERS
 from datasets.sampling import Picker
-from utils.config_schema import DatasetEntry
+from utils.config_data import DatasetEntry
 
 SUFFIX = ".npz"
 # (record, fps, number of frames) -> (first, last) frame of the clip: the source's `span`

@@ -12,7 +12,8 @@ from datasets.sources.frames import FramesSource
 from datasets.sources.video import VideoSource
 from tests.data_factories import write_video
 from utils.config import load_config, read_yaml
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 GLOSS = {"gloss": {"gloss": HeadConfig(num_class=2)}}
 

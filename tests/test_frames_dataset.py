@@ -13,7 +13,8 @@ from datasets.sources.frames import load_dataset_records
 from datasets.splits import stratified_split
 from datasets.transforms import build_transform
 from datasets.vocabulary import read_class_names
-from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig, TrainParameters
+from utils.config_data import DatasetEntry
+from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 
 GLOSS = {"gloss": {"gloss": HeadConfig(num_class=3)}}
 HAMNOSYS = {"hamnosys": {"shape": HeadConfig(num_class=2), "place": HeadConfig(num_class=4)}}

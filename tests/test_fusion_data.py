@@ -20,7 +20,8 @@ from datasets.sources import SOURCES
 from data_preprocessing.make_synthetic import make_synthetic_dataset
 from tests.data_factories import write_video
 from utils.config import ConfigError, load_config, validate_config
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 # pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
 

@@ -17,7 +17,7 @@ import train
 from tests.conftest import write_tiny_config
 from tests.train_driver import launch
 from utils.config import ConfigError
-from utils.config_schema import GeneralParameters
+from utils.config_data import GeneralParameters
 from utils.fault_tolerance import AtomicCheckpointIO
 from utils.lightning_module import SignClassifier
 from utils.resume import find_checkpoint

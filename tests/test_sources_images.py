@@ -14,7 +14,8 @@ from datasets.errors import BadSamples, DataError
 from datasets.sources.image_folder import ImageFolderSource
 from datasets.sources.sign_mnist import SignMnistSource
 from tests.data_factories import write_image_folder, write_image_zip, write_sign_mnist
-from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig, TrainParameters
+from utils.config_data import DatasetEntry
+from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 
 LETTERS = {"letters": {"letter": HeadConfig(num_class=24)}}
 SIGN_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "sign_mnist"

@@ -12,7 +12,8 @@ from datasets.errors import BadSamples, DataError
 from datasets.landmark_files import read_npz, save_landmarks_npz
 from datasets.sources.landmarks import LandmarksSource
 from tests.data_factories import write_islr_parquet, write_npz, write_pose
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 LETTERS = {"letters": {"letter": HeadConfig(num_class=3)}}
 

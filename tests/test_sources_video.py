@@ -10,7 +10,8 @@ from datasets.errors import BadSamples, DataError
 from datasets.sources import video
 from datasets.sources.video import VideoSource, read_video_decord, read_video_opencv
 from tests.data_factories import write_video
-from utils.config_schema import AugmentationsParameters, DatasetEntry, HeadConfig, TrainParameters
+from utils.config_data import DatasetEntry
+from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 
 GLOSS = {"gloss": {"gloss": HeadConfig(num_class=2)}}
 

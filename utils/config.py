@@ -12,13 +12,12 @@ from pydantic import Field, ValidationError, model_validator
 
 from datasets.archives import location_exists
 from models.skeleton_layouts import LAYOUTS
+from utils.config_data import DatasetEntry, GeneralParameters, landmark_parts
 from utils.config_schema import (
     AugmentationsParameters,
-    DatasetEntry,
     FeatureExtractorConfig,
     FreezeSchedulerConfig,
     HEAD_METRIC_NAMES,
-    GeneralParameters,
     HeadConfig,
     LandmarkAugmentations,
     LoggingConfig,
@@ -26,7 +25,6 @@ from utils.config_schema import (
     TrainerConfig,
     TrainParameters,
     TransformerConfig,
-    landmark_parts,
 )
 
 

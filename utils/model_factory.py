@@ -8,7 +8,7 @@ from models.landmark_fusion import FusedExtractor
 from models.registry import FEATURE_EXTRACTORS, LANDMARK_EXTRACTORS, TEMPORAL_ENCODERS
 from models.sign_model import SignModel
 from utils.config import TrainConfig
-from utils.config_schema import landmark_parts
+from utils.config_data import landmark_parts
 
 
 def build_extractor(config: TrainConfig) -> nn.Module:

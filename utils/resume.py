@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from utils.config import ConfigError
-from utils.config_schema import GeneralParameters
+from utils.config_data import GeneralParameters
 from utils.fault_tolerance import remove_partial_writes
 
 logger = logging.getLogger(__name__)

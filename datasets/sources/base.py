@@ -10,7 +10,8 @@ from datasets.archives import dataset_folder
 from datasets.errors import BadSamples, DataError
 from datasets.paired_landmarks import PairedLandmarks
 from datasets.sampling import Picker
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 
 class Source:

@@ -10,7 +10,8 @@ from datasets.errors import BadSamples, DataError
 from datasets.images import read_image
 from datasets.sources.base import Picker, Source
 from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
-from utils.config_schema import DatasetEntry, HeadConfig
+from utils.config_data import DatasetEntry
+from utils.config_schema import HeadConfig
 
 
 class FramesSource(Source):
