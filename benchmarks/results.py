@@ -218,7 +218,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     log_dir.mkdir(parents=True)
     start_machine, rows, status = machine(), [], 0
     for key in args.only:
-        print(f"running {key} (log: {log_dir / key}.log)", flush=True)
+        print(f"running {key}" + (f" (log: {log_dir / key}.log)" if key in EXPERIMENTS else ""), flush=True)
         try:
             rows += experiment_rows(key, EXPERIMENTS[key], log_dir) if key in EXPERIMENTS else seed_rows(key, args)
         except RuntimeError as error:

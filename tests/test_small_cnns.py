@@ -27,6 +27,7 @@ def test_small_cnn_with_classes_gives_logits() -> None:
 
 
 def affine_transform(**overrides) -> object:
+    """A training transform of 16x16 frames with the random affine on, plus `overrides`."""
     settings = {"resize_size": 16, "center_crop_size": 16, "apply_random_affine": True} | overrides
     return build_transform(AugmentationsParameters(**settings), train=True)
 

@@ -1,8 +1,9 @@
 """The schema of `train_config.yml`: every HearAI key with its HearAI meaning, plus our extensions.
 
-Each section is a pydantic model that rejects unknown keys; components receive only their own
-section. The data sections (`general_parameters` and its dataset entries) are in `utils/config_data.py`. Cross-section rules (a head group named by `classification_mode` must exist, freeze
-patterns must be of equal length) live in `TrainConfig`'s validators.
+Each section is a pydantic model that rejects unknown keys; components receive only their own section. The data
+sections (`general_parameters` and its dataset entries) are in `utils/config_data.py`. Cross-section rules (a head
+group named by `classification_mode` must exist, freeze patterns must be of equal length) live in `TrainConfig`'s
+validators (`utils/config.py`).
 """
 
 import re
