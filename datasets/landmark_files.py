@@ -14,12 +14,17 @@ The `.npz` format (written by `save_landmarks_npz`, e.g. by the landmark extract
 """
 
 import io
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 
 import numpy as np
 import pandas as pd
+import torch
 from pose_format import Pose
+
+from datasets.archives import FileTree
+from datasets.errors import DataError
+from datasets.sampling import Picker
 
 PART_SIZES = {"pose": 33, "left_hand": 21, "right_hand": 21, "face": 478}
 # pose-format component names (MediaPipe Holistic) -> our part names; other components are not read.
@@ -118,3 +123,28 @@ def read_pose_format(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optiona
 
 
 READERS = {".npz": read_npz, ".parquet": read_islr_parquet, ".pose": read_pose_format}
+
+
+def load_landmarks(tree: FileTree, relative: str, parts: list[str]) -> tuple[np.ndarray, Optional[float], str]:
+    """The landmark file `relative` in `tree`, read by its suffix's reader: (`[T, J, 3]`, fps or None, the file's
+    name for messages). A file that cannot be read is a DataError naming it."""
+    name = tree.describe(relative)
+    reader = READERS[PurePosixPath(relative).suffix.lower()]
+    try:
+        landmarks, fps = reader(tree.read_bytes(relative), parts)
+    except (ValueError, KeyError, OSError) as error:
+        raise DataError(f"{name}: cannot read landmarks: {error}") from error
+    return landmarks, fps, name
+
+
+def picked_window(
+    landmarks: np.ndarray, span: tuple[int, int], fps: Optional[float], pick: Picker, where: tuple[str, list[str]]
+) -> torch.Tensor:
+    """The picked frames of frames `span` (first, last) of a file's landmarks, as a tensor; a window in which every
+    landmark is NaN (nothing detected) is a DataError naming the file and parts (`where`)."""
+    name, parts = where
+    first, last = span
+    window = landmarks[first : last + 1]
+    if np.isnan(window).all():
+        raise DataError(f"{name}: every landmark of {parts} is NaN (nothing detected)")
+    return torch.from_numpy(window[[i - first for i in pick(first, last, fps, name)]])

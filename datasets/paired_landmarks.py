@@ -14,7 +14,7 @@ from torch import Tensor
 from datasets.annotations import ClipRecord
 from datasets.archives import FileTree
 from datasets.errors import DataError
-from datasets.landmark_files import READERS
+from datasets.landmark_files import load_landmarks, picked_window
 from datasets.sampling import Picker
 from utils.config_data import DatasetEntry
 
@@ -51,13 +51,7 @@ class PairedLandmarks:
 
     def load(self, record: ClipRecord) -> tuple[np.ndarray, Optional[float], str]:
         """The whole file: (`[N, J, 3]`, fps or None, the file's name for messages)."""
-        tree, relative = self._tree(record), self.file_name(record)
-        name = tree.describe(relative)
-        try:
-            landmarks, fps = READERS[SUFFIX](tree.read_bytes(relative), list(self.entry.landmark_parts))
-        except (ValueError, KeyError, OSError) as error:
-            raise DataError(f"{name}: cannot read landmarks: {error}") from error
-        return landmarks, fps, name
+        return load_landmarks(self._tree(record), self.file_name(record), list(self.entry.landmark_parts))
 
     def rows(self, record: ClipRecord, indices: list[int]) -> Tensor:
         """The landmarks of the frames `indices` of the clip (those its frames were read at): `[len(indices), J, 3]`;
@@ -77,7 +71,4 @@ class PairedLandmarks:
         first, last = span(record, fps, None if record.end is not None else len(landmarks))
         if last >= len(landmarks):
             raise DataError(f"{name}: has {len(landmarks)} frames of landmarks, but clip {record.name} ends at {last}")
-        window = landmarks[first : last + 1]
-        if np.isnan(window).all():
-            raise DataError(f"{name}: every landmark of {self.entry.landmark_parts} is NaN (nothing detected)")
-        return torch.from_numpy(window[[i - first for i in pick(first, last, fps, name)]])
+        return picked_window(landmarks, (first, last), fps, pick, (name, list(self.entry.landmark_parts)))

@@ -3,14 +3,12 @@
 
 from pathlib import PurePosixPath
 
-import numpy as np
-import torch
 from torch import Tensor
 
 from datasets.annotations import ClipRecord, load_annotated_records
 from datasets.archives import FileTree
 from datasets.errors import BadSamples, DataError
-from datasets.landmark_files import READERS
+from datasets.landmark_files import READERS, load_landmarks, picked_window
 from datasets.sources.base import Picker, Source
 
 
@@ -39,14 +37,6 @@ class LandmarksSource(Source):
 
     def read(self, record: ClipRecord, pick: Picker) -> Tensor:
         tree = self.trees.setdefault(str(record.root), FileTree(str(record.root)))
-        name = tree.describe(record.name)
-        reader = READERS[PurePosixPath(record.name).suffix.lower()]
-        try:
-            landmarks, fps = reader(tree.read_bytes(record.name), list(self.entry.landmark_parts))
-        except (ValueError, KeyError, OSError) as error:
-            raise DataError(f"{name}: cannot read landmarks: {error}") from error
-        first, last = self.span(record, fps, len(landmarks))
-        window = landmarks[first : last + 1]
-        if np.isnan(window).all():
-            raise DataError(f"{name}: every landmark of {self.entry.landmark_parts} is NaN (nothing detected)")
-        return torch.from_numpy(window[[i - first for i in pick(first, last, fps, name)]])
+        landmarks, fps, name = load_landmarks(tree, record.name, list(self.entry.landmark_parts))
+        span = self.span(record, fps, len(landmarks))
+        return picked_window(landmarks, span, fps, pick, (name, list(self.entry.landmark_parts)))
