@@ -17,26 +17,26 @@ import lightning as L
 import torch
 
 from data_preprocessing.make_synthetic import make_synthetic_dataset
+from datasets.csv_rows import write_csv
 from datasets.data_module import SignDataModule
 from datasets.errors import DataError
-from utils.config import ConfigError, TrainConfig, dump_config, load_config
-from utils.distributed import agree_on_plan, plan_handed_down
-from utils.fault_tolerance import TrainingInterrupted, fit_or_interrupt
-from utils.freeze_scheduler import FreezeScheduler
-from utils.lightning_module import SignClassifier
-from utils.loggers.factory import describe_loggers, publish_run
-from utils.reports.predictions import collect_predictions
-from utils.reports.writer import write_run_report
-from utils.resume import find_checkpoint, prepare_resume, restore_metrics, run_dir_of
-from utils.run_artifacts import (
+from training.distributed import agree_on_plan, plan_handed_down
+from training.fault_tolerance import TrainingInterrupted, fit_or_interrupt
+from training.freeze_scheduler import FreezeScheduler
+from training.lightning_module import SignClassifier
+from training.loggers.factory import describe_loggers, publish_run
+from training.reports.predictions import collect_predictions
+from training.reports.writer import write_run_report
+from training.resume import find_checkpoint, prepare_resume, restore_metrics, run_dir_of
+from training.run_artifacts import (
     METRIC_NAMES,
     format_summary_lines,
     make_run_dir,
     split_metrics,
-    write_csv,
     write_summary,
 )
-from utils.trainer_factory import build_trainer, monitor_outcome
+from training.trainer_factory import build_trainer, monitor_outcome
+from utils.config import ConfigError, TrainConfig, dump_config, load_config
 
 logger = logging.getLogger("train")
 

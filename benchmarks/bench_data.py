@@ -23,9 +23,6 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from data_preprocessing.make_synthetic import make_synthetic_dataset
 from datasets.clip_dataset import ClipDataset
 from datasets.collate import collate_clips

@@ -1,7 +1,7 @@
 """Inference speed of the default model in PyTorch and in ONNX Runtime, and the frames/s of webcam.py on a video.
 
 Builds the `train_config.yml` architecture with random weights (speed does not depend on them), exports it with
-utils/export_onnx.py into a temporary folder, and prints in one run, for both runtimes:
+inference/export_onnx.py into a temporary folder, and prints in one run, for both runtimes:
   - latency: milliseconds per clip at batch 1 (median over `--repeats` runs after warm-up);
   - throughput: clips per second at batch 32 (median over `--repeats` batches);
   - webcam.py: frames per second of its stream loop (decode, preprocess, a prediction every `--stride` frames over a
@@ -24,14 +24,11 @@ import cv2
 import numpy as np
 import torch
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
-from utils import webcam
+from inference import webcam
+from inference.export_onnx import example_frames, export_onnx
+from inference.predictor import Predictor, load_predictor
+from training.lightning_module import SignClassifier
 from utils.config import load_config
-from utils.export_onnx import example_frames, export_onnx
-from utils.inference import Predictor, load_predictor
-from utils.lightning_module import SignClassifier
 
 # pylint: enable=wrong-import-position
 # pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
@@ -82,7 +79,7 @@ def webcam_fps(model: Path, video: Path, output: Path, stride: int, threads: int
 
 
 def save_checkpoint(module: SignClassifier, path: Path) -> None:
-    """What `utils.inference.load_module` reads from a train.py checkpoint: the config, class names and weights."""
+    """What `inference.predictor.load_module` reads from a train.py checkpoint: the config, class names and weights."""
     torch.save({"hyper_parameters": dict(module.hparams), "state_dict": module.state_dict()}, path)
 
 

@@ -25,15 +25,12 @@ from typing import Optional
 import numpy as np
 import torch
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from benchmarks.bench_infer import median_seconds, write_video
 from data_preprocessing.extract_landmarks import Job, Settings, extract_clip
 from datasets.landmark_files import joint_names
+from datasets.media_inputs import find_inputs
 from models.registry import LANDMARK_EXTRACTORS
 from utils.config_schema import LandmarkExtractorConfig
-from utils.media_inputs import find_inputs
 
 # pylint: enable=wrong-import-position
 

@@ -13,18 +13,15 @@ import argparse
 import resource
 import sys
 import tempfile
-from pathlib import Path
+
 from typing import Any, Optional
 from unittest import mock
 
 import lightning as L
 import psutil
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 import train
-from utils import trainer_factory
+from training import trainer_factory
 
 # pylint: enable=wrong-import-position
 

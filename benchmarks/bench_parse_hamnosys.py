@@ -19,8 +19,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # pylint: disable-next=wrong-import-position
 from data_preprocessing.hamnosys_parser import HamNoSysParseError, parse_hamnosys
 

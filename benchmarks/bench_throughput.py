@@ -30,15 +30,12 @@ from typing import Any, Callable, Optional, Sequence
 import lightning as L
 import torch
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 import train
 from benchmarks.tables import markdown_table
 from datasets.errors import DataError
 from models.feature_extractors import CnnExtractor
+from training.lightning_module import SignClassifier
 from utils.config import ConfigError, TrainConfig, check_data_paths, read_yaml, validate_config
-from utils.lightning_module import SignClassifier
 
 # pylint: enable=wrong-import-position
 

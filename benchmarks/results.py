@@ -24,9 +24,6 @@ from typing import Callable, Optional
 
 import torch
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from benchmarks import seed_models
 from benchmarks.tables import markdown_table
 

@@ -31,9 +31,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics.functional.classification import multiclass_accuracy, multiclass_f1_score
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from benchmarks.tables import markdown_table
 from datasets.errors import BadSamples, DataError
 from datasets.sources.sign_mnist import read_sign_mnist

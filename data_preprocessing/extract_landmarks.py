@@ -43,15 +43,12 @@ from typing import Iterator, Optional
 import numpy as np
 from tqdm import tqdm
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from data_preprocessing.landmark_detectors import open_detector, part_array
 from datasets.errors import DataError
 from datasets.images import IMAGE_SUFFIXES
 from datasets.landmark_files import PART_SIZES, save_landmarks_npz
+from datasets.media_inputs import InputItem, find_inputs, has_suffix
 from models.skeleton_layouts import FACE_SUBSET
-from utils.media_inputs import InputItem, find_inputs, has_suffix
 
 # pylint: enable=wrong-import-position
 

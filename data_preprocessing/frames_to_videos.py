@@ -20,14 +20,12 @@ from typing import Optional
 import cv2
 from tqdm import tqdm
 
-# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
-
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.annotations import ClipRecord, read_annotations
 from datasets.errors import BadSamples, DataError
 from datasets.vocabulary import CLASS_NAMES_FILE
+
+# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
+
 
 logger = logging.getLogger(__name__)
 ANNOTATIONS_CSV = "annotations.csv"

@@ -26,14 +26,12 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
-
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from data_preprocessing import synthetic_drawing as drawing
 from data_preprocessing.frames_to_videos import frames_to_videos
 from data_preprocessing.synthetic_landmarks import write_clip_landmarks
+
+# pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see
+
 
 logger = logging.getLogger(__name__)
 

@@ -16,13 +16,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
+from datasets.csv_rows import write_csv
 from datasets.data_module import SignDataModule
 from datasets.errors import DataError
 from utils.config import ConfigError, load_config
-from utils.run_artifacts import write_csv
 
 
 def write_split(config_path: Path, overrides: tuple[str, ...], output: Path) -> dict[str, int]:

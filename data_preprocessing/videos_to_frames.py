@@ -26,9 +26,6 @@ from typing import Optional
 from PIL import Image
 from tqdm import tqdm
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.annotations import CSV_FIELDS, PROPERTIES_FILE, ClipRecord, read_annotations
 from datasets.errors import BadSamples, DataError
 from datasets.sources.video import VIDEO_SUFFIXES, read_video

@@ -27,11 +27,6 @@ def split_location(location: str) -> tuple[Path, str]:
     return path, ""
 
 
-def location_exists(location: str) -> bool:
-    """True if `location` is an existing file or folder, or a path inside an existing archive."""
-    return split_location(location)[0].exists()
-
-
 def dataset_folder(location: str) -> Path:
     """Where a dataset's annotation files are looked up: the folder itself, else the folder holding the file."""
     base, _ = split_location(location)

@@ -14,16 +14,16 @@ from torch.utils.data import DataLoader, Subset, WeightedRandomSampler
 from datasets.annotations import ClipRecord
 from datasets.clip_dataset import INPUTS, ClipDataset, unreadable_clips
 from datasets.collate import collate_clips
+from datasets.csv_rows import write_csv
 from datasets.errors import BadSamples, DataError
 from datasets.landmark_transforms import build_landmark_transform
 from datasets.sources import SOURCES, Source
 from datasets.splits import TRAIN, VAL, assign_splits, dataset_of, read_split_file
 from datasets.transforms import build_transform
 from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
+from utils.config import TrainConfig
 from utils.config_data import DatasetEntry, landmark_parts
 from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
-from utils.config import TrainConfig
-from utils.run_artifacts import write_csv
 
 logger = logging.getLogger(__name__)
 

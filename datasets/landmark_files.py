@@ -6,8 +6,13 @@ float32 `[T, J, 3]` (x, y, z), J the sum of the picked parts' sizes in that orde
 detected or the file does not have it. x and y are fractions of the frame width and height (MediaPipe's
 normalised coordinates); z is on x's scale.
 
+Zero means missing: a part that is exactly 0 in every coordinate of a frame (all its joints' x, y, z) is not a
+detection but the zero-fill of tools that write "nothing detected" as zeros (the webcam + MediaPipe recipe of
+`MP_Data` recordings, `datasets/mp_data_files.py`), so `.npz` files read as NaN there too (`zeros_to_nan`).
+
 The `.npz` format (written by `save_landmarks_npz`, e.g. by the landmark extractor):
-- `landmarks`: float32 `[T, J, C]`, C >= 3 (x, y, z, then optionally visibility), NaN where not detected;
+- `landmarks`: float32 `[T, J, C]`, C >= 3 (x, y, z, then optionally visibility), NaN where not detected (a part
+  that is all zeros in a frame is read as NaN, see above);
 - `layout`: str `[J]`, each joint's name `<part>.<MediaPipe index>`, e.g. `pose.0`, `right_hand.20`, `face.33`
   (so a face subset keeps its MediaPipe indexes);
 - `fps`: float, the source's frame rate (NaN if unknown); `frame_size`: int `[2]`, (height, width) in pixels.
@@ -56,7 +61,7 @@ def save_landmarks_npz(
     )
 
 
-def _place(parts: list[str], frames: int, names: list[str], values: np.ndarray) -> np.ndarray:
+def place_joints(parts: list[str], frames: int, names: list[str], values: np.ndarray) -> np.ndarray:
     """Put joints named `<part>.<index>` (values `[T, len(names), 3]`) at their canonical places; NaN elsewhere."""
     offsets, total = {}, 0
     for part in parts:
@@ -72,8 +77,20 @@ def _place(parts: list[str], frames: int, names: list[str], values: np.ndarray) 
     return out
 
 
+def zeros_to_nan(landmarks: np.ndarray, parts: list[str]) -> np.ndarray:
+    """Canonical landmarks `[T, J, 3]` of `parts` (in order), with every part that is exactly 0 in all its known
+    coordinates of a frame set to NaN (not detected), in place; returns the array."""
+    offset = 0
+    for part in parts:
+        block = landmarks[:, offset : offset + PART_SIZES[part]]
+        zero = (block == 0).any(axis=(1, 2)) & ((block == 0) | np.isnan(block)).all(axis=(1, 2))
+        block[zero] = np.nan
+        offset += PART_SIZES[part]
+    return landmarks
+
+
 def read_npz(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optional[float]]:
-    """An `.npz` clip -> (`[T, J, 3]`, fps or None)."""
+    """An `.npz` clip -> (`[T, J, 3]`, fps or None); a part that is all zeros in a frame is NaN (not detected)."""
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         missing = {"landmarks", "layout"} - set(archive.files)
         if missing:
@@ -82,7 +99,8 @@ def read_npz(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optional[float]
         fps = float(archive["fps"]) if "fps" in archive.files else float("nan")
     if landmarks.ndim != 3 or landmarks.shape[1] != len(layout) or landmarks.shape[2] < 3:
         raise ValueError(f"landmarks {landmarks.shape} do not match a layout of {len(layout)} joints and C >= 3")
-    return _place(parts, len(landmarks), layout, landmarks), None if np.isnan(fps) else fps
+    placed = zeros_to_nan(place_joints(parts, len(landmarks), layout, landmarks), parts)
+    return placed, None if np.isnan(fps) else fps
 
 
 def read_islr_parquet(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optional[float]]:
@@ -94,7 +112,7 @@ def read_islr_parquet(data: bytes, parts: list[str]) -> tuple[np.ndarray, Option
     unique_names, joint = np.unique(names, return_inverse=True)
     values = np.full((len(frames), len(unique_names), 3), np.nan, dtype=np.float32)
     values[np.searchsorted(frames, table["frame"].to_numpy()), joint] = table[["x", "y", "z"]].to_numpy(np.float32)
-    return _place(parts, len(frames), list(unique_names), values), None
+    return place_joints(parts, len(frames), list(unique_names), values), None
 
 
 def _mediapipe_index(part: str, point: str) -> str:
@@ -119,7 +137,7 @@ def read_pose_format(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optiona
     for component in pose.header.components:
         part = POSE_FORMAT_PARTS.get(component.name)
         names += [f"{part}.{_mediapipe_index(part, p)}" if part else "other" for p in component.points]
-    return _place(parts, len(points), names, points), float(pose.body.fps) or None
+    return place_joints(parts, len(points), names, points), float(pose.body.fps) or None
 
 
 READERS = {".npz": read_npz, ".parquet": read_islr_parquet, ".pose": read_pose_format}

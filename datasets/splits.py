@@ -3,7 +3,8 @@
 - A dataset's own splits (its `test_path`, or a CSV `split` column) are used as they are.
 - The rest of each dataset is split by fractions, stratified on the first head that labels a clip, keeping all
   records of one clip folder (one video) together; where every clip of a dataset names its signer, the split is
-  signer-independent instead: no signer is in two splits.
+  signer-independent instead: no signer is in two splits. Datasets of one signer each (one MP_Data recording
+  folder per person, say) are split by signer together, as one multi-signer set.
 - A split file (written by `data_preprocessing/split.py`, or any run's `split.csv`) replaces all of this.
 """
 
@@ -117,9 +118,15 @@ def assign_splits(
         (splits[record.split] if record.split else per_dataset[dataset_of(record)]).append(index)
     own_test = {dataset_of(records[i]) for name, indexes in splits.items() if name != VAL for i in indexes}
     own_val = {dataset_of(records[i]) for i in splits.get(VAL, [])}
+    pools: dict[tuple, list[int]] = defaultdict(list)
     for dataset, pool in per_dataset.items():
         # A dataset with its own test (or val) split gives none of its other clips to that split.
         shares = (fractions[0], 0.0 if dataset in own_test else fractions[1], dataset not in own_val)
+        signers = {records[i].signer for i in pool}
+        # Datasets of one signer each (an MP_Data folder per person, say) are split by signer together.
+        alone = by_signer and len(signers) == 1 and None not in signers
+        pools[("one signer", shares) if alone else (dataset, shares)].extend(pool)
+    for (_, shares), pool in pools.items():
         signed = by_signer and all(records[i].signer is not None for i in pool)
         for name, indexes in _split_pool(pool, records, shares, heads, (seed, signed)).items():
             splits[name].extend(indexes)

@@ -10,7 +10,7 @@ import yaml
 
 import train
 from data_preprocessing.make_synthetic import make_synthetic_dataset
-from utils import export_onnx
+from inference import export_onnx
 from utils.config import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def fixture_tiny_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
 
 @pytest.fixture(scope="session", name="tiny_onnx")
 def fixture_tiny_onnx(tmp_path_factory, tiny_checkpoint) -> Path:
-    """`tiny_checkpoint` exported by `utils/export_onnx.py` once per test session; its report is in export.txt."""
+    """`tiny_checkpoint` exported by `inference/export_onnx.py` once per test session; its report is in export.txt."""
     folder = tmp_path_factory.mktemp("onnx")
     report = io.StringIO()
     with contextlib.redirect_stdout(report):

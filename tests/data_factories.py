@@ -4,6 +4,7 @@ import gzip
 import io
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -130,4 +131,52 @@ def write_pose(path: Path, frames: int = 5) -> Path:
     confidence[2] = 0
     with path.open("wb") as handle:
         Pose(header, NumPyPoseBody(fps=30, data=np.ma.array(data), confidence=confidence)).write(handle)
+    return path
+
+
+# MP_Data frame vectors by length: (part, joints, values per joint), as the webcam + MediaPipe recipe writes them
+MP_DATA_PARTS = {
+    1662: (("pose", 33, 4), ("face", 468, 3), ("left_hand", 21, 3), ("right_hand", 21, 3)),
+    258: (("pose", 33, 4), ("left_hand", 21, 3), ("right_hand", 21, 3)),
+    126: (("left_hand", 21, 3), ("right_hand", 21, 3)),
+    63: (("hand", 21, 3),),
+}
+
+
+def mp_vector(length: int, frame: int, zero_parts: tuple[str, ...] = ()) -> np.ndarray:
+    """One MP_Data frame vector: every coordinate 0.5 (pose visibility 0.9) but each part's first joint's x, which
+    is `(frame + 1) / 100` (so a frame can be told from its values); the parts in `zero_parts` are all zeros."""
+    pieces = []
+    for part, joints, channels in MP_DATA_PARTS[length]:
+        block = np.full((joints, channels), 0.5)
+        block[:, 3:] = 0.9  # pose visibility
+        block[0, 0] = (frame + 1) / 100
+        if part in zero_parts:
+            block[:] = 0
+        pieces.append(block.ravel())
+    return np.concatenate(pieces)
+
+
+def write_mp_sequence(folder: Path, frames: int, length: int = 258, zero: Optional[dict[int, tuple]] = None) -> Path:
+    """`folder/<i>.npy` for i < `frames` (frame i's vector by `mp_vector`; `zero`: frame -> its parts all zeros)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(frames):
+        np.save(folder / f"{index}.npy", mp_vector(length, index, (zero or {}).get(index, ())))
+    return folder
+
+
+def write_mp_data(root: Path, labels: dict[str, int], frames: int = 12, length: int = 258) -> Path:
+    """An MP_Data tree `root/<label>/<sequence>/<frame>.npy`: `labels[label]` sequences of `frames` frames each."""
+    for label, sequences in labels.items():
+        for sequence in range(sequences):
+            write_mp_sequence(root / label / str(sequence), frames, length)
+    return root
+
+
+def zip_folder(folder: Path, path: Path, inner: str = "") -> Path:
+    """A zip of every file under `folder`, stored under `inner/` (the folder's own name not included)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, str(Path(inner, file.relative_to(folder).as_posix())))
     return path

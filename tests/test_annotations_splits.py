@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 
 from datasets.annotations import ClipRecord, read_annotations
+from datasets.csv_rows import write_csv
 from datasets.data_module import SignDataModule
 from datasets.errors import BadSamples, DataError
 from datasets.splits import assign_splits, read_split_file
 from datasets.vocabulary import assign_labels, build_vocabularies
 from utils.config_data import DatasetEntry
 from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
-from utils.run_artifacts import write_csv
 
 HEADS = {"gloss": HeadConfig(num_class=3), "shape": HeadConfig(num_class=2)}
 

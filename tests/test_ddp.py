@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 import train
+from datasets.csv_rows import write_csv
 from tests.conftest import write_tiny_config
 from tests.train_driver import launch
+from training.lightning_module import SignClassifier
+from training.reports.predictions import collect_predictions
 from utils.config import load_config
-from utils.lightning_module import SignClassifier
-from utils.reports.predictions import collect_predictions
-from utils.run_artifacts import write_csv
 
 HEADS = ("gloss", "letter")
 OVERRIDES = [

@@ -1,4 +1,4 @@
-"""utils/demo_app.py: the Streamlit page with a checkpoint or an ONNX model, and a real upload in headless Chromium."""
+"""inference/demo_app.py: the Streamlit page with a checkpoint or an ONNX model; a real upload in headless Chromium."""
 
 import os
 import shutil
@@ -16,12 +16,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from streamlit.testing.v1 import AppTest
 
-from utils import demo_app
-from utils.inference import load_predictor, top_k
-from utils.media_inputs import find_inputs
+from datasets.media_inputs import find_inputs
+from inference import demo_app
+from inference.predictor import load_predictor, top_k
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "utils" / "demo_app.py")
+APP = str(ROOT / "inference" / "demo_app.py")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT_ENV = "DEMO_SCREENSHOT"  # set to a .png path to keep the browser test's screenshot
 
@@ -76,7 +76,7 @@ def free_port() -> int:
 
 @pytest.fixture(name="demo_url")
 def fixture_demo_url(tmp_path, tiny_checkpoint):
-    """The demo served by `python utils/demo_app.py` on a free local port; stopped after the test."""
+    """The demo served by `python inference/demo_app.py` on a free local port; stopped after the test."""
     port = free_port()
     command = [sys.executable, APP, "--checkpoint", str(tiny_checkpoint), "--port", str(port), "--address", "127.0.0.1"]
     url, log = f"http://127.0.0.1:{port}", tmp_path / "streamlit.log"

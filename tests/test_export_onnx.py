@@ -1,4 +1,4 @@
-"""utils/export_onnx.py: dynamic batch and clip length, parity with PyTorch, metadata, and predict.py on ONNX."""
+"""inference/export_onnx.py: dynamic batch and clip length, parity with PyTorch, metadata, and predict.py on ONNX."""
 
 import json
 import re
@@ -8,13 +8,12 @@ import pytest
 import torch
 import yaml
 
-from utils import export_onnx, predict
-from utils.config import validate_config
-from utils.inference import OnnxPredictor, TorchPredictor, load_module, load_predictor
-from utils.lightning_module import SignClassifier
-from utils.media_inputs import find_inputs
-
+from datasets.media_inputs import find_inputs
+from inference import export_onnx, predict
+from inference.predictor import OnnxPredictor, TorchPredictor, load_module, load_predictor
 from tests.conftest import write_tiny_config
+from training.lightning_module import SignClassifier
+from utils.config import validate_config
 
 
 def test_export_report_shows_parity_on_random_and_real_clips(tiny_onnx):

@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
+from training.freeze_scheduler import FreezeScheduler
 from utils.config import ConfigError
 from utils.config_schema import FreezeSchedulerConfig
-from utils.freeze_scheduler import FreezeScheduler
 
 
 class TinyModel(nn.Module):

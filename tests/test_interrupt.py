@@ -13,7 +13,7 @@ import torch
 import train
 from tests.conftest import write_tiny_config
 from tests.train_driver import SendSignal
-from utils import trainer_factory
+from training import trainer_factory
 
 # Gloss only: 12 training clips, 3 batches of 4 per epoch.
 SETTINGS = ["train_parameters.classification_mode=gloss", "trainer.limit_train_batches=null"]

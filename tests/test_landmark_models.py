@@ -7,10 +7,10 @@ import tarfile
 import typing
 from pathlib import Path
 
+import mediapipe as mp
 import numpy as np
 import pytest
 import torch
-import mediapipe as mp
 
 from datasets.landmark_files import joint_names, read_islr_parquet
 from models.feature_extractors import CnnExtractor
@@ -30,7 +30,7 @@ from models.skeleton_layouts import (
 )
 from models.temporal_encoders import FakeTransformer
 from utils.config import ConfigError, validate_config
-from utils.config_schema import LANDMARK_LAYOUTS, LandmarkExtractorConfig
+from utils.config_schema import LANDMARK_LAYOUTS, LAYOUT_PARTS, LandmarkExtractorConfig
 
 PARTS = ["pose", "left_hand", "right_hand", "face"]
 JOINTS = joint_names(PARTS)
@@ -121,6 +121,7 @@ def test_mirror_permutation_swaps_sides_and_is_an_involution() -> None:
 def test_config_names_match_registries() -> None:
     assert set(typing.get_args(typing.get_type_hints(LandmarkExtractorConfig)["name"])) == set(LANDMARK_EXTRACTORS)
     assert set(LANDMARK_LAYOUTS) == set(LAYOUTS)
+    assert {name: layout.parts for name, layout in LAYOUTS.items()} == LAYOUT_PARTS
 
 
 @pytest.mark.parametrize("name", sorted(LANDMARK_EXTRACTORS))

@@ -14,7 +14,7 @@ from datasets.landmark_files import joint_names
 from models.landmark_gcn import LandmarksGcn
 
 JOINTS = joint_names(["pose", "left_hand", "right_hand"])
-ONNX_OPSET = 18  # as utils/export_onnx.py
+ONNX_OPSET = 18  # as inference/export_onnx.py
 
 
 @pytest.fixture(scope="module", name="exported")

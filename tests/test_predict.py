@@ -1,4 +1,4 @@
-"""utils/predict.py: every input type, the validation preprocessing, both runtimes, results files and clear errors."""
+"""inference/predict.py: every input type, the validation preprocessing, both runtimes, results files, errors."""
 
 import csv
 import json
@@ -13,8 +13,8 @@ from datasets.annotations import ClipRecord
 from datasets.collate import collate_clips
 from datasets.frames_dataset import FramesDataset
 from datasets.transforms import build_transform
-from utils import predict
-from utils.inference import load_module
+from inference import predict
+from inference.predictor import load_module
 
 SIGN_MNIST_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "sign_mnist" / "sign_mnist_test.csv.gz"
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from training.reports.confusion import most_confused_pairs
+from training.reports.page import write_index
+from training.reports.predictions import HeadPredictions, SplitPredictions
+from training.reports.writer import write_split_report
 from utils.config_schema import LoggingConfig
-from utils.reports.confusion import most_confused_pairs
-from utils.reports.page import write_index
-from utils.reports.predictions import HeadPredictions, SplitPredictions
-from utils.reports.writer import write_split_report
 
 LETTERS = list(string.ascii_uppercase) + ["del", "nothing", "space"]  # the ASL Alphabet's 29 classes
 GLOSSES = [f"GLOSS_{i:03d}" for i in range(150)]

@@ -16,11 +16,11 @@ import torch
 import train
 from tests.conftest import write_tiny_config
 from tests.train_driver import launch
+from training.fault_tolerance import AtomicCheckpointIO
+from training.lightning_module import SignClassifier
+from training.resume import find_checkpoint
 from utils.config import ConfigError
 from utils.config_data import GeneralParameters
-from utils.fault_tolerance import AtomicCheckpointIO
-from utils.lightning_module import SignClassifier
-from utils.resume import find_checkpoint
 
 # Gloss only: 12 training clips, 3 batches of 4 per epoch.
 SETTINGS = ["train_parameters.classification_mode=gloss", "trainer.limit_train_batches=null"]

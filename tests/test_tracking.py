@@ -14,7 +14,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import train
 from tests.conftest import write_tiny_config
-from utils.loggers.neptune_logger import resolve_mode
+from training.loggers.neptune_logger import resolve_mode
 
 TRACKING_ENV = ("NEPTUNE_API_TOKEN", "NEPTUNE_MODE", "NEPTUNE_DATA_DIRECTORY", "NEPTUNE_PROJECT", "MLFLOW_TRACKING_URI")
 HEADS = {"gloss", "letter"}

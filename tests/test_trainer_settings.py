@@ -5,10 +5,10 @@ from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.strategies import DDPStrategy
 
 import train
+from training.distributed import device_settings
+from training.fault_tolerance import AtomicCheckpointIO
+from training.trainer_factory import build_trainer
 from utils.config import load_config
-from utils.distributed import device_settings
-from utils.fault_tolerance import AtomicCheckpointIO
-from utils.trainer_factory import build_trainer
 
 
 def _settings(config_path, *overrides: str) -> dict:

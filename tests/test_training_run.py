@@ -7,7 +7,7 @@ import torch
 import yaml
 
 import train
-from utils.lightning_module import SignClassifier
+from training.lightning_module import SignClassifier
 
 SUMMARY_METRICS = {"accuracy", "f1_weighted", "f1_macro", "loss"}
 

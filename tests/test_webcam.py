@@ -1,11 +1,11 @@
-"""utils/webcam.py: a video file read as a stream and written back annotated with the region of interest and the
+"""inference/webcam.py: a video file read as a stream and written back annotated with the region of interest and the
 prediction."""
 
 import cv2
 import numpy as np
 import pytest
 
-from utils import webcam
+from inference import webcam
 from utils.config_schema import AugmentationsParameters
 
 # pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see

@@ -21,14 +21,11 @@ from unittest import mock
 import lightning as L
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-if __package__ in (None, ""):  # `python tests/train_driver.py`: make the repository importable
-    sys.path.insert(0, str(ROOT))
-
-# pylint: disable=wrong-import-position
 import train
-from utils import trainer_factory
-from utils.fault_tolerance import AtomicCheckpointIO
+from training import trainer_factory
+from training.fault_tolerance import AtomicCheckpointIO
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _rank() -> int:

@@ -10,14 +10,13 @@ from typing import Any, Optional
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from datasets.archives import location_exists
-from models.skeleton_layouts import LAYOUTS
 from utils.config_data import DatasetEntry, GeneralParameters, landmark_parts
 from utils.config_schema import (
+    HEAD_METRIC_NAMES,
+    LAYOUT_PARTS,
     AugmentationsParameters,
     FeatureExtractorConfig,
     FreezeSchedulerConfig,
-    HEAD_METRIC_NAMES,
     HeadConfig,
     LandmarkAugmentations,
     LoggingConfig,
@@ -82,11 +81,11 @@ class TrainConfig(Section):
                 raise ValueError(
                     "general_parameters.data_paths: datasets giving landmarks must give the same landmark_parts"
                 )
-            layout = LAYOUTS[extractor.landmarks.layout]
-            missing = [part for part in layout.parts if part not in landmark_parts(datasets)]
+            layout, parts = extractor.landmarks.layout, LAYOUT_PARTS[extractor.landmarks.layout]
+            missing = [part for part in parts if part not in landmark_parts(datasets)]
             if missing:
                 raise ValueError(
-                    f"feature_extractor.landmarks.layout: {layout.name} reads the parts {list(layout.parts)}, but the"
+                    f"feature_extractor.landmarks.layout: {layout} reads the parts {list(parts)}, but the"
                     f" datasets' landmark_parts lack {missing}"
                 )
         if read == ("frames", "landmarks"):
@@ -258,6 +257,12 @@ def check_data_paths(config: TrainConfig, source: str) -> None:
     missing = [location for location in locations if not location_exists(location)]
     if missing:
         raise ConfigError(f"{source}: general_parameters.data_path: no such folder: {', '.join(missing)}")
+
+
+def location_exists(location: str) -> bool:
+    """An existing file or folder, or a path inside an existing archive file (`data/asl.zip/train`)."""
+    path = Path(location)
+    return path.exists() or any(parent.is_file() for parent in path.parents)
 
 
 def validate_config(raw: dict[str, Any], source: str) -> TrainConfig:

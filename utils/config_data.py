@@ -3,12 +3,13 @@ formats and sources"); the other sections are in `utils/config_schema.py`."""
 
 from typing import Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from utils.config_schema import Section
 
 DEFAULT_ANNOTATION_FILES = {"gloss": "gloss.txt", "hamnosys": "hamnosys.txt", "letters": "letters.txt"}
-DATA_FORMATS = ("frames", "video", "sign_mnist_csv", "image_folder", "landmarks")
+DATA_FORMATS = ("frames", "video", "sign_mnist_csv", "image_folder", "landmarks", "mp_data")
+LANDMARK_FORMATS = ("landmarks", "mp_data")  # formats whose samples are landmarks
 LANDMARK_PARTS = ("pose", "left_hand", "right_hand", "face")
 
 
@@ -34,6 +35,40 @@ class DatasetEntry(Section):
     test_landmarks_path: Optional[Union[str, dict[str, str]]] = Field(
         default=None, description="the landmark files of the test_path split(s), named as in test_path"
     )
+    signer: Optional[str] = Field(
+        default=None, min_length=1, description="the signer of every clip whose annotations name none"
+    )
+    label_aliases: dict[str, Union[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="raw label -> class name, for every head ({alias: name}) or one head ({head: {alias: name}})",
+    )
+    mp_data_hand: Optional[Literal["left_hand", "right_hand"]] = Field(
+        default=None, description="mp_data: the slot of 63-value (one hand) frame vectors"
+    )
+
+    @field_validator("time_unit")
+    @classmethod
+    def _mp_data_has_no_fps(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("format") == "mp_data" and value == "seconds":
+            raise ValueError("MP_Data recordings have no frame rate; use frames")
+        return value
+
+    @field_validator("mp_data_hand")
+    @classmethod
+    def _only_for_mp_data(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        if value is not None and info.data.get("format") != "mp_data":
+            raise ValueError(f"only format mp_data takes it (got format {info.data.get('format')})")
+        return value
+
+    @field_validator("label_aliases")
+    @classmethod
+    def _no_empty_labels(cls, value: dict) -> dict:
+        for key, names in value.items():
+            pairs = names.items() if isinstance(names, dict) else [(key, names)]
+            empty = [f"{a!r}: {n!r}" for a, n in pairs if not a.strip() or not n.strip()]
+            if not key.strip() or empty:
+                raise ValueError(f"labels and class names must not be empty (got {', '.join(empty) or repr(key)})")
+        return value
 
     def test_paths(self) -> dict[str, str]:
         """The dataset's own test splits: split name -> location."""
@@ -43,7 +78,7 @@ class DatasetEntry(Section):
 
     def inputs(self) -> tuple[str, ...]:
         """What its samples can carry: `frames`, `landmarks`, or both (a frames/video dataset with landmarks_path)."""
-        if self.format == "landmarks":
+        if self.format in LANDMARK_FORMATS:
             return ("landmarks",)
         return ("frames", "landmarks") if self.landmarks_path else ("frames",)
 

@@ -117,7 +117,14 @@ class TrainParameters(Section):
         return [mode] if isinstance(mode, str) else list(mode)
 
 
-LANDMARK_LAYOUTS = ("hands", "upper_body_hands", "upper_body_hands_face")  # = models.skeleton_layouts.LAYOUTS
+# The skeleton layouts by name, with the landmark parts each reads (= models.skeleton_layouts.LAYOUTS; a test keeps
+# the two in step, so that the config is validated without importing the models).
+LAYOUT_PARTS = {
+    "hands": ("left_hand", "right_hand"),
+    "upper_body_hands": ("pose", "left_hand", "right_hand"),
+    "upper_body_hands_face": ("pose", "left_hand", "right_hand", "face"),
+}
+LANDMARK_LAYOUTS = tuple(LAYOUT_PARTS)
 
 
 class LandmarkExtractorConfig(Section):

@@ -24,9 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, Optional
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from data_preprocessing import hamnosys_symbols as sym
 from data_preprocessing.parse_hamnosys import (
     EXTRA_CLASS_NAMES,

@@ -17,6 +17,9 @@ from utils.config_schema import HeadConfig
 class Source:
     """One `data_paths` entry. Subclasses set `format` and `modality` and implement `records_at` and `read`.
 
+    Every record gets the entry's `signer` where its annotations name none, and its labels mapped through the
+    entry's `label_aliases` (before class names are looked up).
+
     A source is attached to each of its records (`record.reader`) and pickled into DataLoader workers, so it
     holds no open file handle. `paired`: the clips' landmark files, for a frames/video entry with `landmarks_path`.
     """
@@ -32,6 +35,9 @@ class Source:
         unknown = sorted(set(entry.heads or []) - set(selected))
         if unknown:
             raise DataError(f"data_paths entry {entry.path}: heads {unknown} are not selected heads {selected}")
+        unknown = sorted(h for h, a in entry.label_aliases.items() if isinstance(a, dict) and h not in selected)
+        if unknown:
+            raise DataError(f"data_paths entry {entry.path}: label_aliases of {unknown}: not selected heads {selected}")
 
     def records(self, bad: BadSamples) -> list[ClipRecord]:
         """Every clip of the dataset and of its own test split(s) (`record.split` names the test split)."""
@@ -44,8 +50,20 @@ class Source:
                     continue
                 record.reader = self
                 record.split = split or record.split
+                record.signer = record.signer or self.entry.signer
+                record.tokens = {head: self.alias(head, token) for head, token in record.tokens.items()}
                 records.append(record)
         return records
+
+    def alias(self, head: str, token: str) -> str:
+        """A raw label of `head` after the entry's `label_aliases` (`{alias: class name}` for every head, or
+        `{head: {alias: class name}}` for one); a label that is no alias stays as it is."""
+        aliases = self.entry.label_aliases
+        own = aliases.get(head)
+        if isinstance(own, dict) and token in own:
+            return own[token]
+        found = aliases.get(token)
+        return found if isinstance(found, str) else token
 
     def records_at(self, location: str, bad: BadSamples) -> list[ClipRecord]:
         """The clips at one location (the dataset's `path` or a `test_path`), labels as raw tokens."""

@@ -1,9 +1,9 @@
 """Predict signs with a trained model: each head's top-k classes for images, videos, frame folders and CSV rows.
 
 Usage (from the repository root):
-    python utils/predict.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt --input clip.mp4
-    python utils/predict.py --checkpoint best.ckpt --input sign_mnist_test.csv.gz --rows 0:100 --output results.csv
-    python utils/predict.py --checkpoint model.onnx --runtime onnx --input photos/ --top_k 3 --output results.json
+    python inference/predict.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt --input clip.mp4
+    python inference/predict.py --checkpoint best.ckpt --input sign_mnist_test.csv.gz --rows 0:100 --output results.csv
+    python inference/predict.py --checkpoint model.onnx --runtime onnx --input photos/ --top_k 3 --output results.json
 
 `--input` is an image, a video, a folder of frames (HearAI layout `<clip>/<clip>_<i>.jpg`), a Sign MNIST CSV
 (`label,pixel1..pixel784`, also .csv.gz) or a folder of these. Frames are picked and preprocessed exactly as for
@@ -22,13 +22,10 @@ import numpy as np
 from torch import Tensor
 from tqdm import tqdm
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.errors import DataError
+from datasets.media_inputs import InputItem, find_inputs, parse_rows
+from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
-from utils.inference import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
-from utils.media_inputs import InputItem, find_inputs, parse_rows
 
 # pylint: enable=wrong-import-position
 

@@ -1,8 +1,8 @@
 """Run a trained model on a camera or a video file read as a stream, and draw what it sees and predicts.
 
 Usage (from the repository root):
-    python utils/webcam.py --checkpoint best.ckpt --source 0                       # camera 0 in a window; q quits
-    python utils/webcam.py --checkpoint model.onnx --source clip.mp4 --headless --output annotated.mp4
+    python inference/webcam.py --checkpoint best.ckpt --source 0                       # camera 0 in a window; q quits
+    python inference/webcam.py --checkpoint model.onnx --source clip.mp4 --headless --output annotated.mp4
 
 Every frame is preprocessed as in validation and kept in a sliding window of the last `--window` frames; every
 `--stride` frames the model sees `num_segments` of them, picked by the validation sampling. The frame shows the
@@ -25,13 +25,10 @@ import cv2
 import numpy as np
 import torch
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.errors import DataError
+from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
 from utils.config_schema import AugmentationsParameters
-from utils.inference import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 
 # pylint: enable=wrong-import-position
 # pylint: disable=no-member  # cv2 is a compiled extension whose members pylint cannot see

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from utils.run_artifacts import write_csv
+from datasets.csv_rows import write_csv
 
 
 @dataclass

@@ -5,7 +5,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 
-from utils.reports.predictions import HeadPredictions
+from training.reports.predictions import HeadPredictions
 
 
 def _colours(count: int) -> list[tuple[float, ...]]:

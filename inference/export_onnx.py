@@ -1,12 +1,13 @@
 """Export a trained model to ONNX (dynamic batch and clip length) and check it against PyTorch.
 
 Usage (from the repository root):
-    python utils/export_onnx.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt --output model.onnx
-    python utils/export_onnx.py --checkpoint best.ckpt --output model.onnx --check_input clip.mp4 --check_input photos/
+    python inference/export_onnx.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt --output model.onnx
+    python inference/export_onnx.py --checkpoint best.ckpt --output model.onnx --check_input clip.mp4 \\
+        --check_input photos/
 
 The ONNX model has inputs `frames` float [batch, time, 3, H, W] and `mask` bool [batch, time] (True = a real frame)
 and one output per head (logits [batch, num_class], named after the head). Its metadata carries the training config
-and the class names, so `utils/predict.py --runtime onnx` needs nothing else. After export the model is run by ONNX
+and the class names, so `inference/predict.py --runtime onnx` needs nothing else. After export the model is run by ONNX
 Runtime on random clips (with padding) and on real ones, and the largest absolute difference of the logits from
 PyTorch's is printed; above `--atol` the exit status is 1. A bad checkpoint or input: exit status 2.
 """
@@ -22,12 +23,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-if __package__ in (None, ""):  # run as a script: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.errors import DataError
-from utils.config import ConfigError, TrainConfig
-from utils.inference import (
+from datasets.media_inputs import find_inputs
+from inference.predictor import (
     INPUT_NAMES,
     METADATA_CLASS_NAMES,
     METADATA_CONFIG,
@@ -38,8 +36,8 @@ from utils.inference import (
     load_module,
     load_predictor,
 )
-from utils.lightning_module import SignClassifier
-from utils.media_inputs import find_inputs
+from training.lightning_module import SignClassifier
+from utils.config import ConfigError, TrainConfig
 
 # pylint: enable=wrong-import-position
 

@@ -16,9 +16,9 @@ from typing import Optional
 import pandas as pd
 import torch
 
+from training.fault_tolerance import remove_partial_writes
 from utils.config import ConfigError
 from utils.config_data import GeneralParameters
-from utils.fault_tolerance import remove_partial_writes
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,5 @@
 """What a run leaves behind: its folder, the resolved config, split, summary.json and text reports."""
 
-import csv
 import json
 import logging
 from datetime import datetime
@@ -9,6 +8,7 @@ from typing import Any, Iterable
 
 from sklearn.metrics import classification_report, confusion_matrix
 
+from datasets.csv_rows import write_csv
 from utils.config_schema import HEAD_METRIC_NAMES
 
 logger = logging.getLogger(__name__)
@@ -24,15 +24,6 @@ def make_run_dir(runs_dir: str, experiment: str) -> Path:
         run_dir, suffix = base.with_name(f"{base.name}-{suffix}"), suffix + 1
     run_dir.mkdir(parents=True)
     return run_dir
-
-
-def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    """Rows of dicts as CSV, the columns in first-seen order."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def split_metrics(logged: dict[str, float], split: str) -> dict[str, Any]:

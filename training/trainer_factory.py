@@ -7,18 +7,18 @@ from typing import Any
 import lightning as L
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 
+from training.distributed import device_settings
+from training.fault_tolerance import AtomicCheckpointIO, RngState, SaveOnInterrupt
+from training.freeze_scheduler import FreezeScheduler
+from training.loggers.factory import build_loggers
 from utils.config import TrainConfig
-from utils.distributed import device_settings
-from utils.fault_tolerance import AtomicCheckpointIO, RngState, SaveOnInterrupt
-from utils.freeze_scheduler import FreezeScheduler
-from utils.loggers.factory import build_loggers
 
 logger = logging.getLogger(__name__)
 
 
 def build_callbacks(config: TrainConfig, run_dir: Path) -> list[L.Callback]:
     """Best and last checkpoints, progress bar, random-generator state and last checkpoint on Ctrl-C/SIGTERM
-    (utils/fault_tolerance.py), freeze scheduler, early stopping (verbose: each epoch's decision is logged)."""
+    (training/fault_tolerance.py), freeze scheduler, early stopping (verbose: each epoch's decision is logged)."""
     trainer = config.trainer
     patience = trainer.early_stopping_patience
     logger.info(

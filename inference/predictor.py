@@ -23,8 +23,8 @@ from datasets.collate import collate_clips
 from datasets.errors import DataError
 from datasets.sampling import sample_indices
 from datasets.transforms import build_transform
+from training.lightning_module import SignClassifier
 from utils.config import TrainConfig, validate_config
-from utils.lightning_module import SignClassifier
 
 INPUT_NAMES = ("frames", "mask")
 # Keys of the ONNX file's metadata_props that carry what the checkpoint's hyperparameters carry.
@@ -108,7 +108,9 @@ class OnnxPredictor(Predictor):
     def __init__(self, session: onnxruntime.InferenceSession, source: Path) -> None:
         metadata = session.get_modelmeta().custom_metadata_map
         if METADATA_CONFIG not in metadata or METADATA_CLASS_NAMES not in metadata:
-            raise InferenceError(f"{source}: no training config in its metadata; export it with utils/export_onnx.py")
+            raise InferenceError(
+                f"{source}: no training config in its metadata; export it with inference/export_onnx.py"
+            )
         config = inference_config(json.loads(metadata[METADATA_CONFIG]), f"{source} (the config saved in it)")
         super().__init__(config, json.loads(metadata[METADATA_CLASS_NAMES]), source)
         self.session = session
@@ -175,7 +177,7 @@ def load_predictor(path: Path, runtime: Optional[str] = None, threads: Optional[
             torch.set_num_threads(threads)
         return TorchPredictor(load_module(path), path)
     if path.suffix != ".onnx":
-        raise InferenceError(f"{path}: --runtime onnx needs an .onnx file (make one with utils/export_onnx.py)")
+        raise InferenceError(f"{path}: --runtime onnx needs an .onnx file (make one with inference/export_onnx.py)")
     if not path.is_file():
         raise InferenceError(f"{path}: no such ONNX file")
     try:

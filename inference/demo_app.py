@@ -1,11 +1,11 @@
 """Web demo: upload an image or a short video and see each head's top 5 classes as bar charts.
 
-Run (from the repository root), with a train.py checkpoint or an ONNX file made by utils/export_onnx.py:
-    python utils/demo_app.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt [--port 8501]
-    streamlit run utils/demo_app.py -- --checkpoint model.onnx
-    SIGN_DEMO_MODEL=model.onnx streamlit run utils/demo_app.py
+Run (from the repository root), with a train.py checkpoint or an ONNX file made by inference/export_onnx.py:
+    python inference/demo_app.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt [--port 8501]
+    streamlit run inference/demo_app.py -- --checkpoint model.onnx
+    SIGN_DEMO_MODEL=model.onnx streamlit run inference/demo_app.py
 then open http://localhost:8501 (`--address 0.0.0.0` serves other machines too). The upload is read and
-preprocessed exactly as `utils/predict.py` reads a file.
+preprocessed exactly as `inference/predict.py` reads a file.
 """
 
 import argparse
@@ -22,13 +22,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-if __package__ in (None, ""):  # run as a script (also by `streamlit run`): make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# pylint: disable=wrong-import-position
 from datasets.errors import DataError
+from datasets.media_inputs import IMAGE_SUFFIXES, VIDEO_SUFFIXES, find_inputs
+from inference.predictor import InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
-from utils.inference import InferenceError, Predictor, load_predictor, top_k
-from utils.media_inputs import IMAGE_SUFFIXES, VIDEO_SUFFIXES, find_inputs
 
 # pylint: enable=wrong-import-position
 

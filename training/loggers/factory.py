@@ -41,7 +41,7 @@ def _mlflow(config: TrainConfig, run_dir: Path) -> MLFlowLogger:
 
 def _neptune(config: TrainConfig, run_dir: Path) -> Logger:
     # Imported here: the neptune client takes seconds to import and most runs do not use it.
-    from utils.loggers.neptune_logger import NeptuneClientLogger  # pylint: disable=import-outside-toplevel
+    from training.loggers.neptune_logger import NeptuneClientLogger  # pylint: disable=import-outside-toplevel
 
     tags = [f"{key}:{value}" for key, value in config.tags().items()]
     return NeptuneClientLogger(run_dir, f"{config.general_parameters.experiment_name}/{run_dir.name}", tags)

@@ -15,8 +15,8 @@ from torchmetrics import MeanMetric, MetricCollection, SumMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from models.sign_model import multi_head_loss
+from training.model_factory import build_model
 from utils.config import TrainConfig
-from utils.model_factory import build_model
 
 EVAL_SPLITS = ("val", "test")
 

@@ -10,14 +10,15 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from datasets.csv_rows import write_csv
+from training.reports.confusion import confusion_counts, most_confused_pairs, plot_confusion_matrix
+from training.reports.curves import best_step, plot_loss_curves, plot_metric_curves, read_fit_metrics
+from training.reports.page import write_index
+from training.reports.pr_roc import plot_pr_roc
+from training.reports.predictions import SplitPredictions, write_predictions_csv
+from training.run_artifacts import write_text_reports
 from utils.config import TrainConfig
 from utils.config_schema import LoggingConfig
-from utils.reports.confusion import confusion_counts, most_confused_pairs, plot_confusion_matrix
-from utils.reports.curves import best_step, plot_loss_curves, plot_metric_curves, read_fit_metrics
-from utils.reports.page import write_index
-from utils.reports.pr_roc import plot_pr_roc
-from utils.reports.predictions import SplitPredictions, write_predictions_csv
-from utils.run_artifacts import write_csv, write_text_reports
 
 logger = logging.getLogger(__name__)
 
