@@ -68,7 +68,7 @@ def _neptune_operations(run_dir: Path) -> list[dict]:
 
 def test_mlflow_store_holds_metrics_params_tags_and_report(tracked_run):
     run_dir = tracked_run["run_dir"]
-    uri = tracked_run["printed"]["mlflow"].removeprefix("mlflow ui --backend-store-uri ")
+    uri = tracked_run["printed"]["mlflow"].removeprefix("MLFLOW_DISABLE_TELEMETRY=true mlflow ui --backend-store-uri ")
     assert uri == f"sqlite:///{run_dir.parents[1] / 'mlflow.db'}"  # the default store sits in the runs folder
     client = MlflowClient(uri)
     (run,) = client.search_runs([client.get_experiment_by_name("synthetic_multitask").experiment_id])

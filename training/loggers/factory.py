@@ -15,6 +15,10 @@ from utils.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 
+# MLflow's usage telemetry (its documented switch): nothing a run does may leave the machine. Set before MLflow is
+# first imported; a user who exports the variable themselves keeps their choice.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
 
 def mlflow_tracking_uri(config: TrainConfig) -> str:
     """`logging.mlflow_tracking_uri`, else `$MLFLOW_TRACKING_URI`, else a SQLite store in the runs folder.
@@ -66,7 +70,7 @@ def describe_loggers(config: TrainConfig, loggers: list[Logger]) -> list[str]:
     lines = []
     for item in loggers:
         if isinstance(item, MLFlowLogger):
-            lines.append(f"mlflow: mlflow ui --backend-store-uri {mlflow_tracking_uri(config)}")
+            lines.append(f"mlflow: MLFLOW_DISABLE_TELEMETRY=true mlflow ui --backend-store-uri {mlflow_tracking_uri(config)}")
         elif isinstance(item, TensorBoardLogger):
             lines.append(f"tensorboard: tensorboard --logdir {item.log_dir}")
         elif item.name == "neptune":
