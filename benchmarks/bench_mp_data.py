@@ -6,11 +6,12 @@ Data: generated trees of 1662- and 258-value vectors (`--labels` x `--sequences`
 downloaded), and, when `../shared/data/mediapipe_signers` is on the machine, its two published raw recordings
 (the zip read in place; extracted to a temporary folder for the folder figure). Each clip is read through
 `ClipDataset` (no DataLoader workers): every frame, and 8 TSN-sampled frames (what training reads). Each figure is
-clips/s, the median of `--repeats` passes; the ratios are packed / raw. Packed files hold the parts read (pose and
-hands), as `pack_mp_data.py --parts` writes them for such a run; "with face" holds every part of the vectors.
+clips/s, the median of `--repeats` passes (the four readers take turns in each round); the ratios are packed / raw.
+Packed files hold the parts read (pose and hands), as `pack_mp_data.py --parts` writes them for such a run; "with
+face" holds every part of the vectors.
 
 Usage (from the repository root):
-    python benchmarks/bench_mp_data.py [--labels 4] [--sequences 25] [--repeats 3]
+    python benchmarks/bench_mp_data.py [--labels 4] [--sequences 25] [--repeats 5]
 """
 
 import argparse
@@ -62,16 +63,20 @@ def zip_tree(root: Path, path: Path) -> Path:
     return path
 
 
-def clips_per_second(source, segments: int, repeats: int) -> tuple[int, float]:
-    """(clips, clips/s) reading every clip of `source` with `segments` frames each (the median of `repeats`)."""
-    records = source.records(BadSamples())
-    dataset = ClipDataset(records, segments, lambda clip: clip, train=True)
-    times = []
+def clips_per_second(sources: dict[str, object], segments: int, repeats: int) -> dict[str, float]:
+    """{name: clips/s} reading every clip of each source with `segments` frames each: the median of `repeats`
+    passes, the sources taking turns in each round so that load from other processes hits them alike."""
+    datasets = {
+        name: ClipDataset(source.records(BadSamples()), segments, lambda clip: clip, train=True)
+        for name, source in sources.items()
+    }
+    times: dict[str, list[float]] = {name: [] for name in datasets}
     for _ in range(repeats):
-        start = time.perf_counter()
-        list(map(dataset.__getitem__, range(len(dataset))))  # every clip read: what is timed
-        times.append(time.perf_counter() - start)
-    return len(records), len(records) / statistics.median(times)
+        for name, dataset in datasets.items():
+            start = time.perf_counter()
+            list(map(dataset.__getitem__, range(len(dataset))))  # every clip read: what is timed
+            times[name].append(time.perf_counter() - start)
+    return {name: len(datasets[name]) / statistics.median(times[name]) for name in datasets}
 
 
 def pack(folder: str, packed: Path, parts: list[str]) -> float:
@@ -103,9 +108,9 @@ def bench_tree(name: str, folder: str, archive: str, work: Path, repeats: int) -
     }
     rows = []
     for frames, segments in (("every frame", 1000), (f"{SEGMENTS} TSN frames", SEGMENTS)):
-        speeds = {kind: clips_per_second(source, segments, repeats) for kind, source in sources.items()}
-        clips = speeds["packed"][0]
-        raw_folder, raw_zip, packed, packed_all = (speeds[k][1] for k in ("folder", "zip", "packed", "packed_all"))
+        speeds = clips_per_second(sources, segments, repeats)
+        clips = len(sources["packed"].records(BadSamples()))
+        raw_folder, raw_zip, packed, packed_all = (speeds[k] for k in ("folder", "zip", "packed", "packed_all"))
         rows.append(
             f"| {name} | {clips} | {frames} | {raw_folder:,.0f} | {raw_zip:,.0f} | {packed:,.0f} | {packed_all:,.0f}"
             f" | {packed / raw_folder:.1f} | {packed / raw_zip:.1f} | {clips / pack_seconds:,.0f} |"
@@ -144,7 +149,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=int, default=4, help="label folders of each generated tree")
     parser.add_argument("--sequences", type=int, default=25, help="sequences per label (30 frames each)")
-    parser.add_argument("--repeats", type=int, default=3, help="passes per figure (the median is printed)")
+    parser.add_argument("--repeats", type=int, default=5, help="passes per figure (the median is printed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     print(f"torch threads {torch.get_num_threads()}, numpy {np.__version__}; medians of {args.repeats} passes")
