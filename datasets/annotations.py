@@ -1,14 +1,15 @@
 """Annotation files: the HearAI space-separated txt, or a CSV with a header; and the clip record they fill.
 
 - HearAI txt: `name start end label_1 ... label_k`, one label per head of the file's classification mode.
-- CSV: a header naming `path` (required), `start`, `end`, `signer`, `split` and one column per head (any other
-  column is ignored; `columns` in the dataset entry renames the file's columns to these).
+- CSV (`.csv`, or gzipped `.csv.gz`): a header naming `path` (required), `start`, `end`, `signer`, `split` and one
+  column per head (any other column is ignored; `columns` in the dataset entry renames the file's columns to these).
 Labels are class ids or class names (`-1` or an empty CSV cell: no label). Both stay raw tokens here; the
 vocabulary (`datasets/vocabulary.py`) turns them into ids once every dataset is read. A clip missing from a
 mode's file gets -1 (no label) for that mode's heads.
 """
 
 import csv
+import gzip
 import json
 import logging
 from dataclasses import dataclass, field
@@ -142,10 +143,16 @@ def _csv_record(where: str, row: dict[str, str], heads: list[str], unit: str) ->
     )
 
 
+def is_csv(path: Path) -> bool:
+    """Whether an annotation file is a CSV (`.csv` or gzipped `.csv.gz`) rather than HearAI txt."""
+    return path.name.lower().endswith((".csv", ".csv.gz"))
+
+
 def _read_csv(path: Path, heads: list[str], columns: dict[str, Optional[str]], unit: str, bad: BadSamples):
     renames = {theirs: ours for ours, theirs in columns.items() if theirs}
     ignored = {ours for ours, theirs in columns.items() if not theirs}
-    with path.open(encoding="utf-8", newline="") as handle:
+    opened = gzip.open if path.suffix.lower() == ".gz" else open
+    with opened(path, "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = [renames.get(name.strip(), name.strip()) for name in next(reader, [])]
         header = [name if name not in ignored else f"ignored:{name}" for name in header]
@@ -172,9 +179,9 @@ def read_annotations(
     columns: Optional[dict[str, Optional[str]]] = None,
     unit: str = "frames",
 ) -> list[ClipRecord]:
-    """One annotation file (`.csv`: with a header; else HearAI txt whose labels are `heads` in order) as records
-    with raw label tokens; a bad line raises (or is skipped and counted by `bad`), naming the file and line."""
-    if path.suffix.lower() == ".csv":
+    """One annotation file (`.csv` or `.csv.gz`: with a header; else HearAI txt whose labels are `heads` in order) as
+    records with raw label tokens; a bad line raises (or is skipped and counted by `bad`), naming the file and line."""
+    if is_csv(path):
         records = _read_csv(path, heads, columns or {}, unit, bad)
     else:
         records = _read_txt(path, heads, unit, bad)
@@ -227,7 +234,7 @@ def load_annotated_records(
         if path in found:
             continue  # one CSV labelling the heads of several modes
         found.append(path)
-        heads_here = all_heads if path.suffix.lower() == ".csv" else list(heads)
+        heads_here = all_heads if is_csv(path) else list(heads)
         _merge(records, read_annotations(path, heads_here, bad, entry.columns, entry.time_unit))
     if not found:
         wanted = [files.get(m) for m in heads_by_mode]

@@ -45,6 +45,10 @@ class DatasetEntry(Section):
     mp_data_hand: Optional[Literal["left_hand", "right_hand"]] = Field(
         default=None, description="mp_data: the slot of 63-value (one hand) frame vectors"
     )
+    only_listed_classes: bool = Field(
+        default=False,
+        description="keep only clips whose labels are in their heads' class_names (the rest are left out, not bad)",
+    )
 
     @field_validator("time_unit")
     @classmethod

@@ -1,5 +1,6 @@
 """What every data source does: list its clips (with raw labels) and read one clip's frames or landmarks."""
 
+import logging
 from pathlib import Path
 from typing import ClassVar, Optional
 
@@ -12,6 +13,8 @@ from datasets.paired_landmarks import PairedLandmarks
 from datasets.sampling import Picker
 from utils.config_data import DatasetEntry
 from utils.config_schema import HeadConfig
+
+logger = logging.getLogger(__name__)
 
 
 class Source:
@@ -53,7 +56,20 @@ class Source:
                 record.signer = record.signer or self.entry.signer
                 record.tokens = {head: self.alias(head, token) for head, token in record.tokens.items()}
                 records.append(record)
-        return records
+        return self.listed_only(records)
+
+    def listed_only(self, records: list[ClipRecord]) -> list[ClipRecord]:
+        """With `only_listed_classes`: the records whose every label is one of its head's `class_names` (a subset
+        of a corpus's classes, such as the glosses with several signers); otherwise all of them."""
+        if not self.entry.only_listed_classes:
+            return records
+        heads = {h: cfg for by_head in self.heads_by_mode.values() for h, cfg in by_head.items()}
+        listed = {h: set(cfg.class_names) for h, cfg in heads.items() if cfg.class_names}
+        if not listed:
+            raise DataError(f"data_paths entry {self.entry.path}: only_listed_classes needs the heads' class_names")
+        kept = [r for r in records if all(t in listed[h] for h, t in r.tokens.items() if h in listed)]
+        logger.info("%s: %d of %d clips have listed classes", self.entry.path, len(kept), len(records))
+        return kept
 
     def alias(self, head: str, token: str) -> str:
         """A raw label of `head` after the entry's `label_aliases` (`{alias: class name}` for every head, or
