@@ -19,6 +19,7 @@ The `.npz` format (written by `save_landmarks_npz`, e.g. by the landmark extract
 """
 
 import io
+import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Optional
 
@@ -91,6 +92,9 @@ def zeros_to_nan(landmarks: np.ndarray, parts: list[str]) -> np.ndarray:
 
 def read_npz(data: bytes, parts: list[str]) -> tuple[np.ndarray, Optional[float]]:
     """An `.npz` clip -> (`[T, J, 3]`, fps or None); a part that is all zeros in a frame is NaN (not detected)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        # np.load would take it for a pickle and complain about allow_pickle, which says nothing of the file.
+        raise ValueError("not a landmark .npz file (an .npz is a zip archive of arrays; this file is not one)")
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         missing = {"landmarks", "layout"} - set(archive.files)
         if missing:
@@ -150,7 +154,7 @@ def load_landmarks(tree: FileTree, relative: str, parts: list[str]) -> tuple[np.
     reader = READERS[PurePosixPath(relative).suffix.lower()]
     try:
         landmarks, fps = reader(tree.read_bytes(relative), parts)
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
         raise DataError(f"{name}: cannot read landmarks: {error}") from error
     return landmarks, fps, name
 
