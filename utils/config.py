@@ -10,7 +10,9 @@ from typing import Any, Optional
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
+from utils.config_backbone import check_backbone
 from utils.config_data import DatasetEntry, GeneralParameters, landmark_parts
+from utils.config_pretraining import PreTrainingConfig
 from utils.config_schema import (
     HEAD_METRIC_NAMES,
     LAYOUT_PARTS,
@@ -43,6 +45,7 @@ class TrainConfig(Section):
     freeze_scheduler: Optional[FreezeSchedulerConfig] = None
     trainer: TrainerConfig = Field(default_factory=TrainerConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    pre_training: PreTrainingConfig = Field(default_factory=PreTrainingConfig)
 
     @model_validator(mode="after")
     def _modes_have_heads(self) -> "TrainConfig":
@@ -106,6 +109,20 @@ class TrainConfig(Section):
         better = "min" if monitor.rsplit("/", 1)[-1].startswith("loss") else "max"
         if mode != better:
             raise ValueError(f"trainer.monitor_mode: {mode!r} would keep the worst {monitor}; use {better!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _pre_training_fits(self) -> "TrainConfig":
+        if not self.train_parameters.pre_training:
+            return self
+        problem = self.pre_training.problem_with(self.inputs())
+        if problem:
+            raise ValueError(problem)
+        if self.trainer.monitor not in ("val/loss", "train/loss_epoch"):
+            raise ValueError(
+                f"trainer.monitor: a pre-training run logs no per-head figures; use val/loss or train/loss_epoch"
+                f" (got {self.trainer.monitor!r})"
+            )
         return self
 
     def inputs(self) -> tuple[str, ...]:
@@ -242,6 +259,9 @@ def load_config(path: Path, overrides: tuple[str, ...] = ()) -> TrainConfig:
     source = f"{path}" + (" (with --set overrides)" if overrides else "")
     config = validate_config(raw, source)
     check_data_paths(config, source)
+    backbone = check_backbone(config.feature_extractor)
+    if backbone:
+        raise ConfigError(f"{source}: {backbone}")
     return config
 
 

@@ -98,18 +98,13 @@ class TrainParameters(Section):
     weight_decay: float = Field(default=0.01, ge=0)
     num_segments: int = Field(default=8, ge=1)
     fast_dev_run: bool = False
-    pre_training: bool = False
+    pre_training: bool = Field(
+        default=False, description="self-supervised pre-training run (the `pre_training:` section; labels unused)"
+    )
     landmarks: bool = Field(default=False, description="HearAI's switch: true = feature_extractor.use_landmarks")
     time: Optional[float] = Field(default=None, gt=0)
     warmup_steps: float = Field(default=0, ge=0)
     multiply_lr_step: float = Field(default=1.0, gt=0)
-
-    @field_validator("pre_training")
-    @classmethod
-    def _not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("not available yet; set it to false")
-        return value
 
     def modes(self) -> list[str]:
         """The classification modes as a list."""
@@ -159,9 +154,26 @@ class FeatureExtractorConfig(Section):
     model_path: str = "resnet18"
     representation_size: int = Field(default=256, ge=1)
     pretrained_path: Optional[str] = None
+    init_from: Optional[str] = Field(
+        default=None,
+        description="a run folder or .ckpt: start the extractor and temporal encoder from its weights (heads fresh)",
+    )
     use_frames: bool = Field(default=True, description="HearAI: feed the frames to the model")
     use_landmarks: bool = Field(default=False, description="HearAI: feed the landmarks to the model")
     landmarks: LandmarkExtractorConfig = Field(default_factory=LandmarkExtractorConfig)
+
+    @field_validator("model_path")
+    @classmethod
+    def _architecture_name_only(cls, value: str) -> str:
+        # timm reads `hf-hub:<repo>`, `local-dir:<path>`, URLs and `<owner>/<name>` as places to fetch a model
+        # from; only a plain architecture name is built from code alone.
+        if any(mark in value for mark in (":", "/", "\\")):
+            raise ValueError(
+                f"{value!r} names a place to fetch a model from (a hub name, URL or path), and nothing is"
+                " downloaded: give a timm architecture name (e.g. resnet18) and the weights as a local file in"
+                " feature_extractor.pretrained_path"
+            )
+        return value
 
     @field_validator("pretrained_path")
     @classmethod
