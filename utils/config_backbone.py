@@ -24,7 +24,7 @@ def known_backbones() -> list[str]:
 
 
 def backbone_problem(model_path: str) -> str:
-    """ "" when `model_path` names a known architecture (a pretrained tag such as `resnet18.a1_in1k` allowed),
+    """Empty when `model_path` names a known architecture (a pretrained tag such as `resnet18.a1_in1k` allowed),
     else the message: the name and the closest known names."""
     names = known_backbones()
     architecture = model_path.split(".", 1)[0]
