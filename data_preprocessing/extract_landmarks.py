@@ -43,7 +43,7 @@ from typing import Iterator, Optional
 import numpy as np
 from tqdm import tqdm
 
-from data_preprocessing.landmark_detectors import open_detector, part_array
+from data_preprocessing.landmark_detectors import Detector, open_detector, part_array
 from datasets.errors import DataError
 from datasets.images import IMAGE_SUFFIXES
 from datasets.landmark_files import PART_SIZES, save_landmarks_npz
@@ -126,23 +126,41 @@ def read_chunks(item: InputItem) -> Iterator[tuple[np.ndarray, Optional[float]]]
             return
 
 
-def extract_clip(job: Job, settings: Settings) -> tuple[np.ndarray, Optional[float], tuple[int, int]]:
+def open_clip_detector(settings: Settings, still: bool) -> Detector:
+    """Holistic for one clip: `still` (an image) without tracking, else tracking across the clip's frames."""
+    return open_detector(settings.model, static=still, refine_face=settings.face == "all")
+
+
+def frame_landmarks(
+    detector: Detector, rgb: np.ndarray, index: int, fps: Optional[float], settings: Settings
+) -> np.ndarray:
+    """Frame `index` of a clip, uint8 RGB `[H, W, 3]` -> float32 `[J, 4]` in `settings.layout()` order, NaN where a
+    part is not detected. Frames must come in order: a tracking detector needs increasing timestamps."""
+    found = detector.detect(rgb, int(index * 1000 / (fps or DEFAULT_FPS)))
+    parts = [part_array(found[part], part) for part in BODY_PARTS]
+    if settings.face != "none":
+        parts.append(part_array(found["face"], "face", settings.face_indices()))
+    return np.concatenate(parts)
+
+
+def extract_item(
+    item: InputItem, still: bool, settings: Settings
+) -> tuple[np.ndarray, Optional[float], tuple[int, int]]:
     """One clip -> (float32 `[T, J, 4]`, fps or None, (height, width))."""
-    detector = open_detector(settings.model, static=job.still, refine_face=settings.face == "all")
+    detector = open_clip_detector(settings, still)
     rows, fps, size = [], None, (0, 0)
     try:
-        for frames, fps in read_chunks(job.item):
+        for frames, fps in read_chunks(item):
             size = frames.shape[1:3]
-            for rgb in frames:
-                timestamp = int(len(rows) * 1000 / (fps or DEFAULT_FPS))
-                found = detector.detect(rgb, timestamp)
-                parts = [part_array(found[part], part) for part in BODY_PARTS]
-                if settings.face != "none":
-                    parts.append(part_array(found["face"], "face", settings.face_indices()))
-                rows.append(np.concatenate(parts))
+            rows += [frame_landmarks(detector, rgb, len(rows) + row, fps, settings) for row, rgb in enumerate(frames)]
     finally:
         detector.close()
     return np.stack(rows), fps, (int(size[0]), int(size[1]))
+
+
+def extract_clip(job: Job, settings: Settings) -> tuple[np.ndarray, Optional[float], tuple[int, int]]:
+    """One job's clip -> (float32 `[T, J, 4]`, fps or None, (height, width))."""
+    return extract_item(job.item, job.still, settings)
 
 
 def extract_job(job: Job, settings: Settings) -> tuple[str, int, str]:
