@@ -5,7 +5,8 @@ Run (from the repository root), with a train.py checkpoint or an ONNX file made 
     streamlit run inference/demo_app.py -- --checkpoint model.onnx
     SIGN_DEMO_MODEL=model.onnx streamlit run inference/demo_app.py
 then open http://localhost:8501 (`--address 0.0.0.0` serves other machines too). The upload is read and
-preprocessed exactly as `inference/predict.py` reads a file.
+preprocessed exactly as `inference/predict.py` reads a file. Probabilities are calibrated; below the minimum
+confidence (`--min_confidence P`, and a slider on the page) a head answers `unknown`, its top 5 still shown.
 """
 
 import argparse
@@ -24,6 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from datasets.errors import DataError
 from datasets.media_inputs import IMAGE_SUFFIXES, VIDEO_SUFFIXES, find_inputs
+from inference.confidence import UNKNOWN, add_min_confidence_argument, best_or_unknown
 from inference.predictor import InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
 
@@ -39,6 +41,7 @@ def parse_args(argv: Optional[list[str]] = None, strict: bool = True) -> argpars
     parser.add_argument("--checkpoint", type=Path, help=f"a .ckpt or .onnx model (default: ${MODEL_ENV})")
     parser.add_argument("--port", type=int, default=8501, help="the port to serve on (default 8501)")
     parser.add_argument("--address", default="localhost", help="the address to serve on (0.0.0.0: every interface)")
+    add_min_confidence_argument(parser)
     return parser.parse_args(argv) if strict else parser.parse_known_args(argv)[0]
 
 
@@ -59,18 +62,23 @@ def predict_upload(predictor: Predictor, name: str, data: bytes) -> tuple[np.nda
     return clip.permute(0, 2, 3, 1).numpy(), probabilities
 
 
-def show_predictions(predictor: Predictor, probabilities: dict[str, np.ndarray]) -> None:
-    """Each head's best class as text and its top 5 as a horizontal bar chart, in two columns."""
+def show_predictions(predictor: Predictor, probabilities: dict[str, np.ndarray], min_confidence: float = 0.0) -> None:
+    """Each head's best class as text (`unknown` below `min_confidence`) and its top 5 as a horizontal bar chart,
+    in two columns."""
     columns = st.columns(2)
     for index, head in enumerate(predictor.heads):
         ranked = top_k(probabilities[head], predictor.class_names[head], TOP_K)
+        answer = best_or_unknown(probabilities[head], predictor.class_names[head], min_confidence)
         with columns[index % 2]:
-            st.markdown(f"**{head}**: {ranked[0][0]} ({ranked[0][1]:.1%})")
+            if answer == UNKNOWN:
+                st.markdown(f"**{head}**: {UNKNOWN} (best {ranked[0][0]}, {ranked[0][1]:.1%} < {min_confidence:.1%})")
+            else:
+                st.markdown(f"**{head}**: {ranked[0][0]} ({ranked[0][1]:.1%})")
             table = pd.DataFrame(ranked, columns=["class", "probability"])
             st.bar_chart(table, x="class", y="probability", horizontal=True, sort="-probability", height=180)
 
 
-def app(model: Optional[Path]) -> None:
+def app(model: Optional[Path], min_confidence: float = 0.0) -> None:
     """The page: the model's name, the uploader, the upload and its predictions."""
     st.set_page_config(page_title="Sign recognition demo", layout="wide")
     st.title("Sign recognition demo")
@@ -83,6 +91,9 @@ def app(model: Optional[Path]) -> None:
         st.error(str(error))
         st.stop()
     st.caption(f"Model: {model} ({', '.join(predictor.heads)})")
+    min_confidence = st.slider(
+        "Minimum confidence: below it a head answers unknown", 0.0, 1.0, value=min_confidence, step=0.001, format="%.3f"
+    )
     suffixes = [suffix.lstrip(".") for suffix in IMAGE_SUFFIXES + VIDEO_SUFFIXES]
     upload = st.file_uploader("An image or a short video of a sign", type=suffixes)
     if upload is None:
@@ -102,7 +113,7 @@ def app(model: Optional[Path]) -> None:
             st.image(list(frames), caption=[f"frame {i + 1}" for i in range(len(frames))], width=96)
             st.caption(f"The {len(frames)} frames the model sees (validation sampling).")
     with results:
-        show_predictions(predictor, probabilities)
+        show_predictions(predictor, probabilities, min_confidence)
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -124,7 +135,8 @@ def launch(args: argparse.Namespace) -> int:
         "--client.toolbarMode",
         "minimal",
     ]
-    return subprocess.call(command + ["--", "--checkpoint", str(args.checkpoint)])
+    page_args = ["--checkpoint", str(args.checkpoint), "--min_confidence", str(args.min_confidence)]
+    return subprocess.call(command + ["--", *page_args])
 
 
 def main() -> None:
@@ -134,7 +146,7 @@ def main() -> None:
     args = parse_args(sys.argv[1:], strict=not serving)
     model = args.checkpoint or (Path(os.environ[MODEL_ENV]) if os.environ.get(MODEL_ENV) else None)
     if serving:
-        app(model)
+        app(model, args.min_confidence)
     elif model is None:
         print(f"error: give --checkpoint best.ckpt|model.onnx or set {MODEL_ENV}", file=sys.stderr)
         sys.exit(2)

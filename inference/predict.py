@@ -7,7 +7,10 @@ Usage (from the repository root):
 
 `--input` is an image, a video, a folder of frames (HearAI layout `<clip>/<clip>_<i>.jpg`), a Sign MNIST CSV
 (`label,pixel1..pixel784`, also .csv.gz) or a folder of these. Frames are picked and preprocessed exactly as for
-validation. A bad input or model file: a message naming it and exit status 2.
+validation. Probabilities are calibrated (the temperatures fitted on the validation split, stored in the model file).
+With `--min_confidence P` a head whose best probability is below P answers `unknown`; the top-k is still printed and
+written (JSON: `answers` beside `heads`; CSV: the `answer` column). A bad input or model file: a message naming it
+and exit status 2.
 """
 
 import argparse
@@ -24,13 +27,14 @@ from tqdm import tqdm
 
 from datasets.errors import DataError
 from datasets.media_inputs import InputItem, find_inputs, parse_rows
+from inference.confidence import UNKNOWN, add_min_confidence_argument, best_or_unknown
 from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
 
 # pylint: enable=wrong-import-position
 
 OUTPUT_SUFFIXES = (".csv", ".json")
-CSV_COLUMNS = ["input", "label", "head", "rank", "class", "probability"]
+CSV_COLUMNS = ["input", "label", "head", "answer", "rank", "class", "probability"]
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -48,6 +52,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         action="store_true",
         help="read every folder of images as one clip, whatever its file names (default: only HearAI frame folders)",
     )
+    add_min_confidence_argument(parser)
     args = parser.parse_args(argv)
     if args.top_k < 1 or args.batch_size < 1:
         parser.error("--top_k and --batch_size must be >= 1")
@@ -77,13 +82,19 @@ def predict_items(
             progress.update(len(batch))
 
 
-def result_record(item: InputItem, probabilities: dict[str, np.ndarray], predictor: Predictor, k: int) -> dict:
-    """One input's result: `{input, label, heads: {head: [{class, probability}, ...]}}`, best class first."""
+def result_record(
+    item: InputItem, probabilities: dict[str, np.ndarray], predictor: Predictor, k: int, threshold: float = 0.0
+) -> dict:
+    """One input's result: `{input, label, answers: {head: class or unknown}, heads: {head: [{class, probability},
+    ...]}}`, best class first; a head answers `unknown` when its best probability is below `threshold`."""
     heads = {
         head: [{"class": name, "probability": p} for name, p in top_k(values, predictor.class_names[head], k)]
         for head, values in probabilities.items()
     }
-    return {"input": item.name, "label": item.label, "heads": heads}
+    answers = {
+        head: best_or_unknown(values, predictor.class_names[head], threshold) for head, values in probabilities.items()
+    }
+    return {"input": item.name, "label": item.label, "answers": answers, "heads": heads}
 
 
 def format_record(record: dict[str, Any]) -> str:
@@ -93,7 +104,8 @@ def format_record(record: dict[str, Any]) -> str:
     width = max(len(head) for head in record["heads"])
     for head, ranked in record["heads"].items():
         classes = "  ".join(f"{entry['class']} {entry['probability']:.3f}" for entry in ranked)
-        lines.append(f"  {head:<{width}}  {classes}")
+        unsure = f"{UNKNOWN}:  " if record["answers"][head] == UNKNOWN else ""
+        lines.append(f"  {head:<{width}}  {unsure}{classes}")
     return "\n".join(lines)
 
 
@@ -109,8 +121,9 @@ def write_results(records: list[dict[str, Any]], path: Path) -> None:
         for record in records:
             for head, ranked in record["heads"].items():
                 for rank, entry in enumerate(ranked, start=1):
+                    answer = record["answers"][head]
                     writer.writerow(
-                        [record["input"], record["label"], head, rank, entry["class"], entry["probability"]]
+                        [record["input"], record["label"], head, answer, rank, entry["class"], entry["probability"]]
                     )
 
 
@@ -120,7 +133,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     items = find_inputs(args.input, parse_rows(args.rows), args.folder_is_clip)
     records = []
     for item, probabilities in predict_items(predictor, items, args.batch_size):
-        records.append(result_record(item, probabilities, predictor, args.top_k))
+        records.append(result_record(item, probabilities, predictor, args.top_k, args.min_confidence))
         tqdm.write(format_record(records[-1]))
     return records
 

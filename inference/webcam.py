@@ -7,8 +7,9 @@ Usage (from the repository root):
 Every frame is preprocessed as in validation and kept in a sliding window of the last `--window` frames; every
 `--stride` frames the model sees `num_segments` of them, picked by the validation sampling. The frame shows the
 region of interest (the part of the frame the model sees: `--roi`, then the validation resize and centre crop) and
-each head's best class, greyed out below `--threshold`. `--headless` writes the annotated video instead of opening a
-window. A source that cannot be opened: a message naming it and exit status 2.
+each head's best class (calibrated probability), greyed out below `--threshold`; below `--min_confidence` a head
+shows `unknown`. `--headless` writes the annotated video instead of opening a window. A source that cannot be
+opened: a message naming it and exit status 2.
 """
 
 import argparse
@@ -26,6 +27,7 @@ import numpy as np
 import torch
 
 from datasets.errors import DataError
+from inference.confidence import UNKNOWN, add_min_confidence_argument
 from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
 from utils.config_schema import AugmentationsParameters
@@ -46,6 +48,7 @@ class StreamSettings:
     threshold: float = 0.5
     roi: Optional[Box] = None
     max_frames: Optional[int] = None
+    min_confidence: float = 0.0
 
 
 @dataclass
@@ -101,12 +104,16 @@ class SlidingWindow:
         return torch.stack([self.frames[i] for i in indices])
 
 
-def prediction_lines(predictor: Predictor, probabilities: dict[str, np.ndarray]) -> list[tuple[str, float]]:
-    """One `(text, probability)` per head: `head: best class 0.91`."""
+def prediction_lines(
+    predictor: Predictor, probabilities: dict[str, np.ndarray], min_confidence: float = 0.0
+) -> list[tuple[str, float]]:
+    """One `(text, probability)` per head: `head: best class 0.91`, or `head: unknown (best class 0.31)` below
+    `min_confidence`."""
     lines = []
     for head in predictor.heads:
         name, probability = top_k(probabilities[head], predictor.class_names[head], 1)[0]
-        lines.append((f"{head}: {name} {probability:.2f}", probability))
+        text = f"{name} {probability:.2f}" if probability >= min_confidence else f"{UNKNOWN} ({name} {probability:.2f})"
+        lines.append((f"{head}: {text}", probability))
     return lines
 
 
@@ -139,7 +146,7 @@ def run_stream(
         region, roi = crop_roi(frame, settings.roi)
         window.push(region)
         if stats.frames % settings.stride == 0:
-            lines = prediction_lines(predictor, predictor.predict([window.clip()])[0])
+            lines = prediction_lines(predictor, predictor.predict([window.clip()])[0], settings.min_confidence)
             stats.predictions += 1
         stats.frames += 1
         stats.seconds = time.perf_counter() - started
@@ -201,6 +208,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument("--window", type=int, default=32, help="frames in the sliding window (default 32)")
     parser.add_argument("--stride", type=int, default=4, help="predict every this many frames (default 4)")
     parser.add_argument("--threshold", type=float, default=0.5, help="grey out predictions below this probability")
+    add_min_confidence_argument(parser)
     parser.add_argument("--roi", help="x,y,width,height: the part of the frame to give the model (default all)")
     parser.add_argument("--max_frames", type=int, help="stop after this many frames")
     parser.add_argument("--threads", type=int, help="CPU threads for the model (default: the runtime's own)")
@@ -233,7 +241,7 @@ def stream(args: argparse.Namespace) -> StreamStats:
                 writer.write(frame)
             return True if args.headless else show(frame)
 
-        settings = StreamSettings(args.window, args.stride, args.threshold, roi, args.max_frames)
+        settings = StreamSettings(args.window, args.stride, args.threshold, roi, args.max_frames, args.min_confidence)
         return run_stream(predictor, capture, settings, sink)
     finally:
         capture.release()
