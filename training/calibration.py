@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 
 CALIBRATION_KEY = "calibration"  # the checkpoint's top-level key: {"method", "fitted_on", "temperatures"}
 ECE_BINS = 15
-# The fitted T is kept in this range. When every validation sample is right, the likelihood keeps rising as T -> 0
-# and the fit would make every answer a certainty; a T this small or large says the split cannot tell.
+# The fitted T is kept in this range. When every validation answer is right, the likelihood keeps rising as T -> 0
+# (the fit stops where its gradient vanishes); when it is wrong at full confidence, as T -> infinity. A T at either
+# end says the validation split cannot tell how far to trust the model.
 TEMPERATURE_RANGE = (0.05, 20.0)
 
 
