@@ -127,9 +127,14 @@ class LandmarksGcn(nn.Module):
 
     def forward(self, landmarks: Tensor, mask: Tensor) -> Tensor:
         """float `[B, T, J_in, C>=3]` (NaN = missing), bool `[B, T]` -> float `[B, T, D]`, 0 at padded frames."""
-        points, present = self.input(landmarks, mask)
+        return self.encode(*self.input(landmarks, mask), mask)
+
+    def encode(self, points: Tensor, present: Tensor, mask: Tensor) -> Tensor:
+        """After `self.input`: float `[B, T, J, 3]`, bool `[B, T, J]` (joints read), bool `[B, T]` -> `[B, T, D]`.
+        Pre-training hides joints here, after normalisation, so that hiding a joint never moves the others."""
         weights = present.unsqueeze(-1).to(points.dtype)
-        features = points
+        # The value of a joint not read must be 0: the graph convolution sums over neighbours before it averages.
+        features = torch.where(present.unsqueeze(-1), points, torch.zeros((), dtype=points.dtype, device=points.device))
         for block in self.blocks:
             features = block(features, weights)
         return zero_padding(self.projection(self.pooling(features, weights)), mask)

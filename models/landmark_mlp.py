@@ -42,6 +42,10 @@ class LandmarksMlp(nn.Module):
 
     def forward(self, landmarks: Tensor, mask: Tensor) -> Tensor:
         """float `[B, T, J_in, C>=3]` (NaN = missing), bool `[B, T]` -> float `[B, T, D]`, 0 at padded frames."""
-        points, present = self.input(landmarks, mask)
+        return self.encode(*self.input(landmarks, mask), mask)
+
+    def encode(self, points: Tensor, present: Tensor, mask: Tensor) -> Tensor:
+        """After `self.input`: float `[B, T, J, 3]`, bool `[B, T, J]` (joints read), bool `[B, T]` -> `[B, T, D]`."""
         flags = present.unsqueeze(-1).to(points.dtype)
+        points = torch.where(present.unsqueeze(-1), points, torch.zeros((), dtype=points.dtype, device=points.device))
         return zero_padding(self.mlp(torch.cat([points, flags], dim=-1).flatten(2)), mask)

@@ -2,7 +2,9 @@
 
 All encoders share one constructor signature so that the config's ``transformer:`` section fits any of them. None
 bakes a clip length into a weight: a model trained on 16-frame clips runs on 1-frame images and 40-frame videos.
-Padding (mask False, assumed at the end of a clip) never changes the output of a real sample.
+Padding (mask False, assumed at the end of a clip) never changes the output of a real sample. Each encoder also
+gives its per-frame states before pooling, ``sequence(features, mask) -> [B, T, sequence_dim]``, which self-supervised
+pre-training (``models/pretraining.py``) predicts hidden frames and joints from.
 """
 
 from __future__ import annotations
@@ -100,13 +102,18 @@ class SignLanguageTransformer(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.output_projection = nn.Linear(d_model, output_size)
         self.out_dim = output_size
+        self.sequence_dim = d_model
+
+    def sequence(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per-frame states before pooling (what pre-training predicts from): ``[B, T, input_size]``, bool
+        ``[B, T]`` -> ``[B, T, sequence_dim]``, 0 at padded frames."""
+        hidden = self.input_projection(zero_padding(features, mask))
+        hidden = hidden + sinusoidal_positions(hidden.shape[1], hidden.shape[2], hidden.device, hidden.dtype)
+        return zero_padding(self.encoder(hidden, src_key_padding_mask=~mask), mask)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, output_size]``."""
-        hidden = self.input_projection(zero_padding(features, mask))
-        hidden = hidden + sinusoidal_positions(hidden.shape[1], hidden.shape[2], hidden.device, hidden.dtype)
-        hidden = self.encoder(hidden, src_key_padding_mask=~mask)
-        return self.output_projection(self.norm(masked_mean(hidden, mask)))
+        return self.output_projection(self.norm(masked_mean(self.sequence(features, mask), mask)))
 
 
 class FakeTransformer(nn.Module):
@@ -130,6 +137,11 @@ class FakeTransformer(nn.Module):
         del feedforward_size, num_attention_heads, num_encoder_layers, dropout_rate  # unused, see the docstring
         self.projection = nn.Linear(input_size, output_size)
         self.out_dim = output_size
+        self.sequence_dim = input_size
+
+    def sequence(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """No temporal context: the frame features themselves, ``[B, T, input_size]`` (0 at padded frames)."""
+        return zero_padding(features, mask)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, output_size]``."""
@@ -165,6 +177,13 @@ class LstmEncoder(nn.Module):
         )
         self.projection = nn.Linear(feedforward_size, output_size)
         self.out_dim = output_size
+        self.sequence_dim = feedforward_size
+
+    def sequence(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The top layer's output at every frame (it has seen that frame and the ones before):
+        ``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, T, feedforward_size]``, 0 at padded frames."""
+        outputs, _ = self.lstm(features)
+        return zero_padding(outputs, mask)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, output_size]``."""
@@ -203,10 +222,15 @@ class HubertTransformer(nn.Module):
         )
         self.output_projection = nn.Linear(hidden_size, output_size)
         self.out_dim = output_size
+        self.sequence_dim = hidden_size
+
+    def sequence(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per-frame states before pooling: ``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, T, sequence_dim]``,
+        0 at padded frames."""
+        hidden = zero_padding(self.input_projection(features), mask)
+        # The encoder also zeroes padding, in place, on its input: `hidden` is a fresh tensor, so that is harmless.
+        return zero_padding(self.encoder(hidden, attention_mask=mask).last_hidden_state, mask)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``[B, T, input_size]``, bool ``[B, T]`` -> ``[B, output_size]``."""
-        hidden = zero_padding(self.input_projection(features), mask)
-        # The encoder also zeroes padding, in place, on its input: `hidden` is a fresh tensor, so that is harmless.
-        hidden = self.encoder(hidden, attention_mask=mask).last_hidden_state
-        return self.output_projection(masked_mean(hidden, mask))
+        return self.output_projection(masked_mean(self.sequence(features, mask), mask))

@@ -30,18 +30,23 @@ def build_extractor(config: TrainConfig) -> nn.Module:
     return frames if frames is not None else landmarks
 
 
-def build_model(config: TrainConfig) -> SignModel:
-    """Feature extractor -> temporal encoder -> one head per selected head."""
-    extractor = build_extractor(config)
+def build_temporal_encoder(config: TrainConfig, input_size: int) -> nn.Module:
+    """The temporal encoder of the `transformer:` section over features of width `input_size`."""
     temporal_cfg = config.transformer
-    transformer = TEMPORAL_ENCODERS[temporal_cfg.name](
-        input_size=extractor.out_dim,
+    return TEMPORAL_ENCODERS[temporal_cfg.name](
+        input_size=input_size,
         output_size=temporal_cfg.output_size,
         feedforward_size=temporal_cfg.feedforward_size,
         num_attention_heads=temporal_cfg.num_attention_heads,
         num_encoder_layers=temporal_cfg.num_encoder_layers,
         dropout_rate=temporal_cfg.dropout_rate,
     )
+
+
+def build_model(config: TrainConfig) -> SignModel:
+    """Feature extractor -> temporal encoder -> one head per selected head."""
+    extractor = build_extractor(config)
+    transformer = build_temporal_encoder(config, extractor.out_dim)
     heads = {
         name: ClassificationHead(
             input_size=transformer.out_dim,
