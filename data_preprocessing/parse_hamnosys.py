@@ -94,7 +94,8 @@ class CsvColumns:
 
 def _read_source_format(path: Path) -> tuple[list[SourceRecord], list[Failure]]:
     records, failures = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # utf-8-sig: a byte-order mark (Windows editors write one) is not part of the first sign's name.
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         parts = line.split()
         if not parts:
             continue
@@ -107,23 +108,27 @@ def _read_source_format(path: Path) -> tuple[list[SourceRecord], list[Failure]]:
     return records, failures
 
 
-def _read_csv(path: Path, separator: str, columns: CsvColumns, require_frames: bool) -> list[SourceRecord]:
-    with path.open(encoding="utf-8", newline="") as file:
+def _read_csv(
+    path: Path, separator: str, columns: CsvColumns, require_frames: bool
+) -> tuple[list[SourceRecord], list[Failure]]:
+    records, failures = [], []
+    with path.open(encoding="utf-8-sig", newline="") as file:
         reader = csv.DictReader(file, delimiter=separator)
+        header = reader.fieldnames or []
         wanted = list(vars(columns).values()) if require_frames else [columns.hamnosys]
-        missing = [c for c in wanted if c not in (reader.fieldnames or [])]
+        missing = [c for c in wanted if c not in header]
         if missing:
-            raise DataError(f"{path}: no column {', '.join(map(repr, missing))} (columns: {reader.fieldnames})")
-        return [
-            SourceRecord(
-                reader.line_num,
-                row.get(columns.name) or "",
-                row.get(columns.start) or "",
-                row.get(columns.end) or "",
-                row[columns.hamnosys] or "",
-            )
-            for row in reader
-        ]
+            raise DataError(f"{path}: no column {', '.join(map(repr, missing))} (columns: {header})")
+        for row in reader:
+            given = sum(row[column] is not None for column in header)  # DictReader fills a short row with None
+            if given < len(header):
+                reason = f"expected {len(header)} columns ({', '.join(header)}), got {given}"
+                text = separator.join(value for value in row.values() if isinstance(value, str))
+                failures.append(Failure(reader.line_num, row[header[0]] or "", reason, text))
+                continue
+            record = [row.get(columns.name) or "", row.get(columns.start) or "", row.get(columns.end) or ""]
+            records.append(SourceRecord(reader.line_num, *record, row[columns.hamnosys] or ""))
+    return records, failures
 
 
 def read_source(
@@ -141,7 +146,7 @@ def read_source(
     try:
         if input_format == "csv" or (input_format == "auto" and path.suffix.lower() in (".csv", ".tsv")):
             tsv = path.suffix.lower() == ".tsv" and separator == ","
-            return _read_csv(path, "\t" if tsv else separator, columns, require_frames), []
+            return _read_csv(path, "\t" if tsv else separator, columns, require_frames)
         return _read_source_format(path)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error})") from error
