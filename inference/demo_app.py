@@ -11,6 +11,7 @@ confidence (`--min_confidence P`, and a slider on the page) a head answers `unkn
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -136,7 +137,27 @@ def launch(args: argparse.Namespace) -> int:
         "minimal",
     ]
     page_args = ["--checkpoint", str(args.checkpoint), "--min_confidence", str(args.min_confidence)]
-    return subprocess.call(command + ["--", *page_args])
+    return run_forwarding_signals(command + ["--", *page_args])
+
+
+def run_forwarding_signals(command: list[str]) -> int:
+    """Run `command` as a child, pass SIGTERM and SIGINT on to it and wait for it to end, so that stopping the
+    launcher stops the server too (a killed launcher would otherwise leave Streamlit serving, orphaned).
+
+    Returns the child's exit status (128 + the signal's number when a signal ended it)."""
+    child = subprocess.Popen(command)  # pylint: disable=consider-using-with  # waited for below, signals or not
+
+    def forward(number: int, _frame: object) -> None:
+        if child.poll() is None:
+            child.send_signal(number)
+
+    previous = {number: signal.signal(number, forward) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        status = child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return 128 - status if status < 0 else status
 
 
 def main() -> None:
