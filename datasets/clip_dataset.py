@@ -11,6 +11,7 @@ from datasets.errors import DataError
 from datasets.sampling import Picker, sample_indices
 from datasets.sources.base import Source
 from datasets.sources.frames import FRAME_FOLDERS
+from datasets.threads import resolve_threads, worker_init
 
 INPUTS = ("frames", "landmarks")
 
@@ -107,11 +108,14 @@ class _Probe(Dataset):
         return ""
 
 
-def unreadable_clips(records: list[ClipRecord], workers: int, frames_per_clip: int = 64) -> dict[int, str]:
+def unreadable_clips(
+    records: list[ClipRecord], workers: int, threads: Optional[int] = None, frames_per_clip: int = 64
+) -> dict[int, str]:
     """{record index: error} of the clips that cannot be read (corrupt or missing files, all-NaN landmarks),
     reading up to `frames_per_clip` evenly spaced frames of each (and, for frame folders, checking every frame
-    file exists)."""
+    file exists); `workers` data workers share `threads` CPU threads (default: the available cores)."""
     probe = _Probe(ClipDataset(records, frames_per_clip, lambda clip: clip, train=False))
-    loader = DataLoader(probe, batch_size=None, num_workers=workers)
+    init = worker_init(resolve_threads(threads), workers)
+    loader = DataLoader(probe, batch_size=None, num_workers=workers, worker_init_fn=init)
     errors = tqdm(loader, desc="checking clips", unit="clip", total=len(probe), mininterval=2)
     return {index: message for index, message in enumerate(errors) if message}

@@ -258,6 +258,12 @@ class TrainerConfig(Section):
     early_stopping_patience: Optional[int] = Field(default=None, ge=1)
     monitor: str = "val/loss"
     monitor_mode: Literal["min", "max"] = "min"
+    cpu_threads: Optional[int] = Field(
+        default=None,
+        ge=1,
+        description="CPU threads of training and evaluation (PyTorch, OpenCV), shared out among the data workers;"
+        " default: the cores this process may use (its CPU affinity)",
+    )
 
     @field_validator("precision", mode="before")
     @classmethod
