@@ -118,7 +118,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     config = load_config(args.config)
     heads = config.selected_heads()
     class_names = {head: [f"{head}_{i}" for i in range(cfg.num_class)] for head, cfg in heads.items()}
-    module = SignClassifier(config.model_dump(mode="json"), class_names).eval()
+    module = SignClassifier(config, class_names).eval()
     with tempfile.TemporaryDirectory() as folder:
         results, export_seconds = measure(module, args, Path(folder))
     extractor, encoder = config.feature_extractor, config.transformer

@@ -30,14 +30,12 @@ from typing import Any, Callable, Optional, Sequence
 import lightning as L
 import torch
 
-import train
 from benchmarks.tables import markdown_table
 from datasets.errors import DataError
 from models.feature_extractors import CnnExtractor
 from training.lightning_module import SignClassifier
+from training.run import build_data, ensure_datasets
 from utils.config import ConfigError, TrainConfig, check_data_paths, read_yaml, validate_config
-
-# pylint: enable=wrong-import-position
 
 DEFAULT_CONFIGS = [Path("train_config.yml"), Path("configs/sign_mnist.yml")]
 
@@ -71,15 +69,15 @@ def prepared_config(path: Path, scratch: Path) -> tuple[Optional[TrainConfig], s
         check_data_paths(config, str(path))
     except ConfigError as error:
         return None, str(error)
-    train.ensure_datasets(config)
+    ensure_datasets(config)
     return config, ""
 
 
 def training_speed(config: TrainConfig, steps: int, warmup: int) -> dict[str, Any]:
     """Median step and iteration seconds of `warmup + steps` optimiser steps (the first `warmup` left out)."""
     L.seed_everything(config.general_parameters.seed, verbose=False)
-    data = train.build_data(config)
-    module = SignClassifier(config.model_dump(mode="json"), data.class_names)
+    data = build_data(config)
+    module = SignClassifier(config, data.class_names)
     timer = StepTimer()
     trainer = L.Trainer(
         accelerator="cpu",

@@ -19,6 +19,7 @@ from datasets.errors import BadSamples, DataError
 from datasets.landmark_transforms import build_landmark_transform
 from datasets.sources import SOURCES, Source
 from datasets.splits import TRAIN, VAL, assign_splits, dataset_of, read_split_file
+from datasets.threads import resolve_threads, worker_init
 from datasets.transforms import build_transform
 from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
 from utils.config import TrainConfig
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 class SignDataModule(L.LightningDataModule):
     """Clips of all `datasets` with labels for the heads of `heads_by_mode`, split into train, val and test(s).
 
-    `test_dataloader` serves the split named by `test_split` (default `test`); `test_splits()` lists them all.
+    `eval_dataloader(split)` serves `val` and each test split that `test_splits()` lists, without augmentation.
     """
 
     def __init__(
@@ -47,7 +48,8 @@ class SignDataModule(L.LightningDataModule):
     ) -> None:
         """`options`: `ratio_test` (0), `split_by_signer` (True), `split_file` (None), `skip_bad_samples` (False),
         `balance_datasets` (False), as in `general_parameters`; `inputs` (what the model reads, default all that the
-        datasets give: `frames`, `landmarks`)."""
+        datasets give: `frames`, `landmarks`); `cpu_threads` (`trainer.cpu_threads`, shared out among the data
+        workers; default: the available cores)."""
         super().__init__()
         self.datasets = datasets
         self.heads_by_mode = heads_by_mode
@@ -60,7 +62,7 @@ class SignDataModule(L.LightningDataModule):
         self.splits: dict[str, list[int]] = {}
         self.class_names: dict[str, list[str]] = {}
         self.bad = BadSamples(skip=options.get("skip_bad_samples", False))
-        self.test_split = "test"
+        self.is_set_up = False
 
     @classmethod
     def from_config(cls, config: TrainConfig) -> "SignDataModule":
@@ -80,6 +82,7 @@ class SignDataModule(L.LightningDataModule):
             skip_bad_samples=general.skip_bad_samples,
             balance_datasets=general.balance_datasets,
             inputs=config.inputs(),
+            cpu_threads=resolve_threads(config.trainer.cpu_threads),
         )
 
     @property
@@ -88,20 +91,12 @@ class SignDataModule(L.LightningDataModule):
         return {h: cfg for heads in self.heads_by_mode.values() for h, cfg in heads.items()}
 
     def setup(self, stage: Optional[str] = None) -> None:
-        """Read every dataset, label and (once, whatever the stage) split the clips."""
-        if self.records:
+        """Read every dataset, label and split the clips: once, whatever the stage (Lightning calls this again for
+        each of fit, validate and test; reading twice would count every skipped sample twice)."""
+        if self.is_set_up:
             return
-        sources: list[Source] = [SOURCES[entry.format](entry, self.heads_by_mode) for entry in self.datasets]
-        records = [record for source in sources for record in source.records(self.bad)]
-        folders = [folder for source in sources for folder in source.folders()]
-        self.class_names = build_vocabularies(records, self.heads, class_names_from_files(folders))
-        records = assign_labels(records, self.class_names, self.heads, self.bad)
-        if self.bad.skip:
-            unreadable = unreadable_clips(records, self.workers)
-            for message in unreadable.values():
-                self.bad.report(DataError(message))
-            records = [r for i, r in enumerate(records) if i not in unreadable]
-        self.records = records
+        self.is_set_up = True
+        self.records = records = self._read_records()
         split_file = self.options.get("split_file")
         if split_file:
             self.splits = read_split_file(Path(split_file), records)
@@ -112,6 +107,27 @@ class SignDataModule(L.LightningDataModule):
         if self.bad.problems:
             logger.warning("skipped %d bad samples (listed in the run's skipped_samples.csv)", len(self.bad))
         logger.info("clips: %s", ", ".join(f"{n} {s}" for s, n in self.split_counts().items()))
+
+    def _read_records(self) -> list[ClipRecord]:
+        """The labelled, readable records of every dataset (bad ones raise, or are skipped and counted by `bad`)."""
+        sources: list[Source] = [SOURCES[entry.format](entry, self.heads_by_mode) for entry in self.datasets]
+        records = [record for source in sources for record in source.records(self.bad)]
+        folders = [folder for source in sources for folder in source.folders()]
+        modes = {head: mode for mode, heads in self.heads_by_mode.items() for head in heads}
+        self.class_names = build_vocabularies(records, self.heads, class_names_from_files(folders), modes)
+        records = assign_labels(records, self.class_names, self.heads, self.bad)
+        if self.bad.skip:
+            unreadable = unreadable_clips(records, self.workers, self.options.get("cpu_threads"))
+            for message in unreadable.values():
+                self.bad.report(DataError(message))
+            records = [r for i, r in enumerate(records) if i not in unreadable]
+        found = {dataset_of(record) for record in records}
+        for entry in self.datasets:
+            if found.isdisjoint([entry.path, *entry.test_paths().values()]):
+                if self.bad.problems:
+                    raise DataError(f"every sample of {entry.path} was skipped (see skipped_samples.csv)")
+                raise DataError(f"{entry.path}: no samples")
+        return records
 
     def test_splits(self) -> list[str]:
         """The test splits, `test` first."""
@@ -145,6 +161,7 @@ class SignDataModule(L.LightningDataModule):
             shuffle=train and sampler is None,
             sampler=sampler,
             num_workers=self.workers,
+            worker_init_fn=worker_init(resolve_threads(self.options.get("cpu_threads")), self.workers),
             collate_fn=partial(collate_clips, pad_to=self.params.num_segments),
             persistent_workers=self.workers > 0,
         )
@@ -168,8 +185,11 @@ class SignDataModule(L.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         return self._loader(VAL)
 
-    def test_dataloader(self) -> DataLoader:
-        return self._loader(self.test_split)
+    def eval_dataloader(self, split: str) -> DataLoader:
+        """The loader of any split without augmentation (`val`, `test`, or another test split a dataset names)."""
+        if split == TRAIN:
+            raise ValueError("eval_dataloader serves the evaluation splits; the training loader is train_dataloader")
+        return self._loader(split)
 
     def split_counts(self) -> dict[str, int]:
         """Number of clips per split."""

@@ -6,12 +6,10 @@ they pick frames and preprocess them exactly as validation does (`sample_indices
 every head's class names, so nothing else is needed at inference time.
 """
 
-import copy
 import json
-import pickle
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional, Union
 
 import numpy as np
 import onnxruntime
@@ -23,10 +21,11 @@ from datasets.collate import collate_clips
 from datasets.errors import DataError
 from datasets.sampling import sample_indices
 from datasets.transforms import build_transform
+from training.checkpoints import CheckpointError, load_classifier, saved_config
 from training.lightning_module import SignClassifier
-from utils.config import TrainConfig, validate_config
+from utils.config import TrainConfig
 
-INPUT_NAMES = ("frames", "mask")
+MODEL_INPUTS = ("frames", "landmarks")  # what a model can read, in the order of its forward() and ONNX inputs
 # Keys of the ONNX file's metadata_props that carry what the checkpoint's hyperparameters carry.
 METADATA_CONFIG = "sign_config"
 METADATA_CLASS_NAMES = "sign_class_names"
@@ -38,15 +37,16 @@ class InferenceError(Exception):
 
 
 class Predictor(ABC):
-    """A trained model with its config and class names: raw uint8 clips in, per-head probabilities out."""
+    """A trained model with its config and class names: clips in, per-head probabilities out.
+
+    `inputs` names what the model reads (`("frames",)`, `("landmarks",)` or both); `inference/model_inputs.py`
+    reads an input file into them.
+    """
 
     def __init__(self, config: TrainConfig, class_names: dict[str, list[str]], source: Path) -> None:
-        if config.feature_extractor.use_landmarks or not config.feature_extractor.use_frames:
-            raise InferenceError(
-                f"{source}: the model reads landmarks (feature_extractor.use_landmarks); inference runs models of "
-                "frames only for now"
-            )
         self.config = config
+        reads = {"frames": config.feature_extractor.use_frames, "landmarks": config.feature_extractor.use_landmarks}
+        self.inputs = tuple(name for name in MODEL_INPUTS if reads[name])
         self.source = source
         self.heads = list(config.selected_heads())
         # A head without saved names (there should be none) falls back to its class ids.
@@ -78,14 +78,20 @@ class Predictor(ABC):
         return self.transform(clip.contiguous())
 
     @abstractmethod
-    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
-        """frames float `[B, T, 3, H, W]`, mask bool `[B, T]` -> {head: logits `[B, num_class]`}."""
+    def logits(
+        self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None
+    ) -> dict[str, np.ndarray]:
+        """frames float `[B, T, 3, H, W]` and/or landmarks float `[B, T, J, 3]` (NaN = not detected), as `inputs`
+        says, mask bool `[B, T]` -> {head: logits `[B, num_class]`}."""
 
-    def predict(self, clips: list[Tensor]) -> list[dict[str, np.ndarray]]:
-        """Preprocessed clips (each float `[T_i, 3, H, W]`, one size) -> per clip {head: probabilities `[C]`}."""
+    def predict(self, clips: list[Union[Tensor, dict[str, Tensor]]]) -> list[dict[str, np.ndarray]]:
+        """Clips as the model reads them -> per clip {head: probabilities `[C]`}. A clip is `{"frames": float
+        `[T_i, 3, H, W]` (preprocessed, one size for all), "landmarks": float `[T_i, J, 3]`}` with the keys of
+        `inputs`, or a frames tensor alone."""
+        batch = batch_inputs([clip if isinstance(clip, dict) else {"frames": clip} for clip in clips])
         probabilities = {
             head: torch.from_numpy(values).softmax(dim=-1).numpy()
-            for head, values in self.logits(*batch_clips(clips)).items()
+            for head, values in self.logits(batch.get("frames"), batch["mask"], batch.get("landmarks")).items()
         }
         return [{head: probabilities[head][row] for head in self.heads} for row in range(len(clips))]
 
@@ -97,9 +103,11 @@ class TorchPredictor(Predictor):
         super().__init__(module.config, module.class_names, source)
         self.module = module.eval()
 
-    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
+    def logits(
+        self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None
+    ) -> dict[str, np.ndarray]:
         with torch.inference_mode():
-            return {head: values.numpy() for head, values in self.module(frames, mask).items()}
+            return {head: values.numpy() for head, values in self.module(frames, mask, landmarks).items()}
 
 
 class OnnxPredictor(Predictor):
@@ -111,54 +119,41 @@ class OnnxPredictor(Predictor):
             raise InferenceError(
                 f"{source}: no training config in its metadata; export it with inference/export_onnx.py"
             )
-        config = inference_config(json.loads(metadata[METADATA_CONFIG]), f"{source} (the config saved in it)")
+        try:
+            config = saved_config(json.loads(metadata[METADATA_CONFIG]), f"{source} (the config saved in it)")
+        except CheckpointError as error:
+            raise InferenceError(str(error)) from error
         super().__init__(config, json.loads(metadata[METADATA_CLASS_NAMES]), source)
         self.session = session
         self.output_names = [output.name for output in session.get_outputs()]
 
-    def logits(self, frames: Tensor, mask: Tensor) -> dict[str, np.ndarray]:
-        outputs = self.session.run(self.output_names, {"frames": frames.numpy(), "mask": mask.numpy()})
-        return dict(zip(self.output_names, outputs))
+    def logits(
+        self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None
+    ) -> dict[str, np.ndarray]:
+        given = {"frames": frames, "landmarks": landmarks}
+        feed = {name: given[name].numpy() for name in self.inputs} | {"mask": mask.numpy()}
+        return dict(zip(self.output_names, self.session.run(self.output_names, feed)))
 
 
 def batch_clips(clips: list[Tensor]) -> tuple[Tensor, Tensor]:
     """Clips (each float `[T_i, 3, H, W]`, one frame size) -> frames `[B, max T_i, 3, H, W]`, mask `[B, max T_i]`."""
-    batch = collate_clips([{"frames": clip, "labels": {}, "meta": None} for clip in clips], pad_to=1)
+    batch = batch_inputs([{"frames": clip} for clip in clips])
     return batch["frames"], batch["mask"]
 
 
-def inference_config(raw: dict[str, Any], source: str) -> TrainConfig:
-    """Validate a saved training config for inference (a `ConfigError` names `source` and the key path).
-
-    `feature_extractor.pretrained_path` is dropped first: the trained weights are in the model file, and the
-    backbone's initial weights file need not exist on the machine that runs the model.
-    """
-    raw = copy.deepcopy(raw)
-    if isinstance(raw.get("feature_extractor"), dict):
-        raw["feature_extractor"]["pretrained_path"] = None
-    return validate_config(raw, source)
+def batch_inputs(clips: list[dict[str, Tensor]]) -> dict[str, Tensor]:
+    """Clips with the same keys (`frames` `[T_i, 3, H, W]`, `landmarks` `[T_i, J, 3]`) -> a batch: each key padded
+    to `[B, max T_i, ...]` and `mask` bool `[B, max T_i]` (True = a real frame)."""
+    batch = collate_clips([clip | {"labels": {}, "meta": None} for clip in clips], pad_to=1)
+    return {key: batch[key] for key in (*MODEL_INPUTS, "mask") if key in batch}
 
 
 def load_module(path: Path) -> SignClassifier:
     """A `SignClassifier` from a Lightning checkpoint, in eval mode on the CPU."""
-    if not path.is_file():
-        raise InferenceError(f"{path}: no such checkpoint file")
     try:
-        # weights_only: a checkpoint is plain tensors and dicts, and unpickling anything else could run code.
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
-        # torch.load raises any of these on a file that is not a checkpoint.
-        raise InferenceError(f"{path}: not a PyTorch checkpoint ({type(error).__name__}: {error})") from error
-    hparams = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else {}
-    if "config" not in hparams or "state_dict" not in checkpoint:
-        raise InferenceError(f"{path}: not a checkpoint of train.py (no saved config or weights)")
-    config = inference_config(hparams["config"], f"{path} (the config saved in it)")
-    module = SignClassifier(config.model_dump(mode="json"), hparams.get("class_names") or {})
-    try:
-        module.load_state_dict(checkpoint["state_dict"])
-    except RuntimeError as error:
-        raise InferenceError(f"{path}: its weights do not fit the model its config describes: {error}") from error
-    return module.eval()
+        return load_classifier(path)
+    except CheckpointError as error:
+        raise InferenceError(str(error)) from error
 
 
 def load_predictor(path: Path, runtime: Optional[str] = None, threads: Optional[int] = None) -> Predictor:

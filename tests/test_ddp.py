@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pytest
 
-import train
 from datasets.csv_rows import write_csv
 from tests.conftest import write_tiny_config
 from tests.train_driver import launch
-from training.lightning_module import SignClassifier
-from training.reports.predictions import collect_predictions
+from training.checkpoints import load_classifier
+from training.evaluation import collect_outputs
+from training.run import build_data
 from utils.config import load_config
 
 HEADS = ("gloss", "letter")
@@ -57,7 +57,7 @@ def fixture_ddp_run(tmp_path_factory, tiny_dataset):
     records.mkdir()
     config_path = write_tiny_config(folder, tiny_dataset)
     # Odd split sizes (19 train, 17 val clips), so that two processes cannot get equal shares.
-    rows = train.build_data(load_config(config_path, tuple(OVERRIDES))).split_rows()
+    rows = build_data(load_config(config_path, tuple(OVERRIDES))).split_rows()
     next(row for row in rows if row["split"] == "val")["split"] = "train"
     write_csv(rows, folder / "split.csv")
     overrides = [*OVERRIDES, f"general_parameters.split_file={folder / 'split.csv'}"]
@@ -85,10 +85,9 @@ def test_processes_train_on_disjoint_halves(ddp_run):
     assert len(set(seen[0]) & set(seen[1])) == len(clips) % 2 == 1
 
 
-@pytest.mark.parametrize("stage", ["fit", "validate"])
-def test_processes_evaluate_every_clip_once(ddp_run, stage):
+def test_processes_validate_every_clip_once(ddp_run):
     run_dir, ranks = ddp_run
-    seen = [rank["clips"][f"{stage}/val"] for rank in ranks]
+    seen = [rank["clips"]["fit/val"] for rank in ranks]
     assert sorted(seen[0] + seen[1]) == sorted(_split(run_dir, "val"))
     assert sorted(len(part) for part in seen) == [8, 9]
 
@@ -96,7 +95,7 @@ def test_processes_evaluate_every_clip_once(ddp_run, stage):
 def test_one_run_folder_written_by_the_first_process(ddp_run):
     run_dir, ranks = ddp_run
     assert ranks[0]["checkpoint_dir"] == ranks[1]["checkpoint_dir"] == str(run_dir / "checkpoints")
-    assert set(ranks[0]["writers"]) == {"dump_config", "write_summary", "write_reports"}
+    assert set(ranks[0]["writers"]) == {"dump_config", "write_summary", "write_run_report"}
     assert not ranks[1]["writers"]
     for name in ("summary.json", "split.csv", "report/index.html", "checkpoints/best.ckpt", "checkpoints/last.ckpt"):
         assert (run_dir / name).is_file(), name
@@ -112,13 +111,13 @@ def test_training_loss_is_averaged_over_both_processes(ddp_run):
     assert logged[0] != pytest.approx(sum(l * n for l, n in first) / sum(n for _, n in first), rel=1e-5)
 
 
-def test_summary_figures_are_gathered_over_both_processes(ddp_run):
+def test_summary_figures_cover_every_validation_clip(ddp_run):
     run_dir, ranks = ddp_run
     config = load_config(run_dir / "config.yml")
-    module = SignClassifier.load_from_checkpoint(run_dir / "checkpoints" / "best.ckpt", map_location="cpu")
-    predictions = collect_predictions(module, train.build_data(config).val_dataloader())
-    seen = [rank["clips"]["validate/val"] for rank in ranks]
-    gathered, first_only = _figures(predictions, seen[0] + seen[1]), _figures(predictions, seen[0])
+    module = load_classifier(run_dir / "checkpoints" / "best.ckpt")
+    predictions = collect_outputs(module, build_data(config).eval_dataloader("val"))
+    first_half = ranks[0]["clips"]["fit/val"]
+    gathered, first_only = _figures(predictions, _split(run_dir, "val")), _figures(predictions, first_half)
     summary = json.loads((run_dir / "summary.json").read_text())["val"]
     for head in HEADS:
         assert summary[head]["accuracy"] == pytest.approx(gathered[head]["accuracy"], abs=1e-6), head

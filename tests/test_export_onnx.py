@@ -30,7 +30,7 @@ def test_graph_has_dynamic_axes_one_output_per_head_and_metadata(tiny_onnx, tiny
     dims = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in model.graph.input}
     assert dims["frames"][:2] == ["batch", "time"] and dims["frames"][2] == 3
     assert dims["mask"] == ["batch", "time"]
-    heads = list(load_module(tiny_checkpoint).heads)
+    heads = list(load_module(tiny_checkpoint).head_configs)
     assert [output.name for output in model.graph.output] == heads
     metadata = {prop.key: prop.value for prop in model.metadata_props}
     class_names = json.loads(metadata["sign_class_names"])
@@ -84,7 +84,7 @@ def test_every_temporal_encoder_exports(tmp_path, tiny_dataset, encoder):
     raw = yaml.safe_load(write_tiny_config(tmp_path, tiny_dataset).read_text())
     raw["transformer"]["name"] = encoder
     config = validate_config(raw, "tiny config")
-    module = SignClassifier(config.model_dump(mode="json"), {}).eval()
+    module = SignClassifier(config, {}).eval()
     export_onnx.export_onnx(module, tmp_path / "model.onnx")
     reference, exported = TorchPredictor(module, tmp_path), load_predictor(tmp_path / "model.onnx")
     assert max(difference for _, difference in export_onnx.random_checks(reference, exported)) < 1e-4

@@ -19,6 +19,8 @@ from datasets.landmark_files import joint_names, save_landmarks_npz
 from datasets.sources import SOURCES
 from data_preprocessing.make_synthetic import make_synthetic_dataset
 from tests.data_factories import write_video
+from training import run
+from training.run import ensure_datasets
 from utils.config import ConfigError, load_config, validate_config
 from utils.config_data import DatasetEntry
 from utils.config_schema import HeadConfig
@@ -232,9 +234,9 @@ def test_two_step_fused_run_writes_its_summary(tmp_path, tiny_config_path, capsy
 
 def test_missing_synthetic_data_is_generated_with_landmarks_when_the_entry_has_them(tmp_path, monkeypatch) -> None:
     made = {}
-    monkeypatch.setattr(train, "make_synthetic_dataset", lambda path, **options: made.update({path.name: options}))
+    monkeypatch.setattr(run, "make_synthetic_dataset", lambda path, **options: made.update({path.name: options}))
     raw = config(PAIRED | {"path": str(tmp_path / "a")}, use_landmarks=False)
     raw["general_parameters"] |= {"make_synthetic_if_missing": True}
     raw["general_parameters"]["data_paths"].append({"path": str(tmp_path / "b")})
-    train.ensure_datasets(validate_config(raw, "c.yml"))
+    ensure_datasets(validate_config(raw, "c.yml"))
     assert made["a"]["landmarks"] and not made["b"]["landmarks"]

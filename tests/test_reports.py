@@ -23,9 +23,8 @@ def _predictions(num_class: int, count: int, seed: int) -> HeadPredictions:
     targets = rng.integers(0, num_class, count)
     logits = rng.normal(size=(count, num_class))
     logits[np.arange(count), targets] += 2.5
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     targets[::7] = -1
-    return HeadPredictions(targets, probabilities)
+    return HeadPredictions(targets, logits)
 
 
 @pytest.fixture(scope="module", name="test_report")

@@ -17,7 +17,7 @@ import train
 from tests.conftest import write_tiny_config
 from tests.train_driver import launch
 from training.fault_tolerance import AtomicCheckpointIO
-from training.lightning_module import SignClassifier
+from training.checkpoints import load_classifier
 from training.resume import find_checkpoint
 from utils.config import ConfigError
 from utils.config_data import GeneralParameters
@@ -52,8 +52,8 @@ def test_run_killed_mid_epoch_resumes_to_the_planned_end(tmp_path, tiny_dataset)
     assert summary["epochs_trained"] == 2 and summary["interrupted"] is None
     last = _load(run_dir / "checkpoints" / "last.ckpt")
     assert (last["epoch"], last["global_step"]) == (1, 6)
-    best = SignClassifier.load_from_checkpoint(summary["best_checkpoint"], map_location="cpu")
-    assert best.heads.keys() == {"gloss"}
+    best = load_classifier(Path(summary["best_checkpoint"]))
+    assert best.head_configs.keys() == {"gloss"}
     with (run_dir / "metrics.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     # One validation per epoch, the first logged before the kill; every training step once.

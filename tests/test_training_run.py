@@ -7,7 +7,7 @@ import torch
 import yaml
 
 import train
-from training.lightning_module import SignClassifier
+from training.checkpoints import load_classifier
 
 SUMMARY_METRICS = {"accuracy", "f1_weighted", "f1_macro", "loss"}
 
@@ -49,7 +49,7 @@ def test_checkpoint_alone_is_enough_for_inference(tiny_config_path, capsys):
     checkpoint = torch.load(run_dir / "checkpoints" / "best.ckpt", weights_only=False)
     assert "class_names" in checkpoint["hyper_parameters"]
     assert checkpoint["hyper_parameters"]["class_names"]["gloss"][0] != "0"  # real names from the dataset
-    module = SignClassifier.load_from_checkpoint(run_dir / "checkpoints" / "best.ckpt").eval()
+    module = load_classifier(run_dir / "checkpoints" / "best.ckpt")
     frames, mask = torch.randn(2, 3, 3, 32, 32), torch.ones(2, 3, dtype=torch.bool)
     logits = module(frames, mask)
     assert logits["gloss"].shape == (2, 12)

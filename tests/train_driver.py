@@ -22,7 +22,7 @@ import lightning as L
 import torch
 
 import train
-from training import trainer_factory
+from training import run, trainer_factory
 from training.fault_tolerance import AtomicCheckpointIO
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,16 +106,16 @@ def instrument(extra: list[L.Callback]) -> Callable[[], None]:
 
 
 def _record_writers(recorder: Recorder) -> None:
-    """Note which process calls train.py's writers of run files."""
-    for name in ("dump_config", "write_summary", "write_reports"):
-        original = getattr(train, name)
+    """Note which process calls the writers of run files."""
+    for name in ("dump_config", "write_summary", "write_run_report"):
+        original = getattr(run, name)
 
         def wrapper(*args: Any, _original: Callable = original, _name: str = name, **kwargs: Any) -> Any:
             recorder.seen["writers"].append(_name)
             recorder.save()
             return _original(*args, **kwargs)
 
-        setattr(train, name, wrapper)
+        setattr(run, name, wrapper)
 
 
 def main() -> int:

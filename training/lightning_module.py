@@ -2,8 +2,8 @@
 # pylint: disable=arguments-differ,unused-argument
 """The LightningModule: the sign model, its multi-head loss, metrics, optimiser and schedule.
 
-The checkpoint carries the resolved config and every head's class names (as hyperparameters),
-so `SignClassifier.load_from_checkpoint(path)` is all inference needs.
+The checkpoint carries the resolved config (as plain data) and every head's class names as hyperparameters, so
+the checkpoint is all inference needs: `training.checkpoints.load_classifier(path)`.
 """
 
 from typing import Any, Optional
@@ -17,8 +17,6 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from models.sign_model import multi_head_loss
 from training.model_factory import build_model
 from utils.config import TrainConfig
-
-EVAL_SPLITS = ("val", "test")
 
 
 def _head_metrics(num_class: int) -> MetricCollection:
@@ -41,28 +39,24 @@ def lr_factor(step: int, warmup_steps: float, multiply_lr_step: float) -> float:
 
 
 class SignClassifier(L.LightningModule):
-    """Multi-head sign classifier; `config` is a resolved `TrainConfig` as a plain dict."""
+    """Multi-head sign classifier built from a validated `TrainConfig`.
 
-    def __init__(self, config: dict[str, Any], class_names: dict[str, list[str]]) -> None:
+    Validation during training (early stopping, the monitored metric, the curves) runs here; the figures of the
+    finished run come from one pass per split in `training.evaluation`.
+    """
+
+    def __init__(self, config: TrainConfig, class_names: dict[str, list[str]]) -> None:
         super().__init__()
-        self.save_hyperparameters()
-        self.config = TrainConfig.model_validate(config)
+        # Plain data in the checkpoint: it loads with `weights_only=True`, on any machine.
+        self.save_hyperparameters({"config": config.model_dump(mode="json"), "class_names": class_names})
+        self.config = config
         self.class_names = class_names
-        self.heads = self.config.selected_heads()
-        self.model = build_model(self.config)
-        self.metrics = torch.nn.ModuleDict(
-            {
-                split: torch.nn.ModuleDict({h: _head_metrics(cfg.num_class) for h, cfg in self.heads.items()})
-                for split in EVAL_SPLITS
-            }
-        )
-        self.losses = torch.nn.ModuleDict(
-            {split: torch.nn.ModuleDict({h: MeanMetric() for h in [*self.heads, "total"]}) for split in EVAL_SPLITS}
-        )
-        self.counts = torch.nn.ModuleDict(
-            {split: torch.nn.ModuleDict({h: SumMetric() for h in self.heads}) for split in EVAL_SPLITS}
-        )
-        self.train_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.heads})
+        self.head_configs = config.selected_heads()
+        self.model = build_model(config)
+        self.val_metrics = torch.nn.ModuleDict({h: _head_metrics(c.num_class) for h, c in self.head_configs.items()})
+        self.val_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.head_configs})
+        self.val_counts = torch.nn.ModuleDict({h: SumMetric() for h in self.head_configs})
+        self.train_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.head_configs})
 
     def forward(self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None) -> dict[str, Tensor]:
         """frames `[B, T, 3, H, W]` and/or landmarks `[B, T, J, C]`, mask `[B, T]` -> {head: `[B, num_class]`}."""
@@ -70,7 +64,7 @@ class SignClassifier(L.LightningModule):
 
     def _loss(self, batch: dict[str, Any]) -> tuple[dict[str, Tensor], Tensor, dict[str, Tensor]]:
         logits = self(batch.get("frames"), batch["mask"], batch.get("landmarks"))
-        weights = {h: cfg.loss_weight for h, cfg in self.heads.items()}
+        weights = {h: cfg.loss_weight for h, cfg in self.head_configs.items()}
         total, per_head = multi_head_loss(logits, batch["labels"], weights)
         return logits, total, per_head
 
@@ -80,7 +74,7 @@ class SignClassifier(L.LightningModule):
         # Under DDP every logged name is averaged over the processes (sync_dist, or torchmetrics' own sync), and
         # every process logs every name: a head without labels in a process's batches still logs its metric.
         self.log("train/loss", total, prog_bar=True, on_step=True, on_epoch=True, batch_size=size, sync_dist=True)
-        for head in self.heads:
+        for head in self.head_configs:
             if head in per_head:
                 labelled = int((batch["labels"][head] >= 0).sum())
                 self.train_losses[head].update(per_head[head].detach(), weight=labelled)
@@ -88,42 +82,32 @@ class SignClassifier(L.LightningModule):
         self.log("train/lr", self.optimizers().param_groups[0]["lr"], on_step=True, on_epoch=False, batch_size=size)
         return total
 
-    def _evaluation_step(self, split: str, batch: dict[str, Any]) -> None:
-        logits, total, per_head = self._loss(batch)
-        self.losses[split]["total"].update(total, weight=len(batch["mask"]))
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        logits, _, per_head = self._loss(batch)
         for head, head_logits in logits.items():
             target = batch["labels"][head]
             labelled = int((target >= 0).sum())
-            self.counts[split][head].update(labelled)
+            self.val_counts[head].update(labelled)
             if labelled:
-                self.metrics[split][head].update(head_logits, target)
-                self.losses[split][head].update(per_head[head], weight=labelled)
-
-    def _evaluation_epoch_end(self, split: str) -> None:
-        # The values are torchmetrics results, already gathered over processes; sync_dist averages equal values.
-        self.log(f"{split}/loss", self.losses[split]["total"].compute(), prog_bar=split == "val", sync_dist=True)
-        self.losses[split]["total"].reset()
-        primary_head = next(iter(self.heads))  # the progress bar shows only its accuracy, to stay on one line
-        for head in self.heads:
-            if self.counts[split][head].compute() > 0:
-                for name, value in self.metrics[split][head].compute().items():
-                    show = name == "accuracy" and head == primary_head
-                    self.log(f"{split}/{head}/{name}", value, prog_bar=show, sync_dist=True)
-                self.log(f"{split}/{head}/loss", self.losses[split][head].compute(), sync_dist=True)
-            for metric in (self.metrics[split][head], self.losses[split][head], self.counts[split][head]):
-                metric.reset()
-
-    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        self._evaluation_step("val", batch)
+                self.val_metrics[head].update(head_logits, target)
+                self.val_losses[head].update(per_head[head], weight=labelled)
 
     def on_validation_epoch_end(self) -> None:
-        self._evaluation_epoch_end("val")
-
-    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        self._evaluation_step("test", batch)
-
-    def on_test_epoch_end(self) -> None:
-        self._evaluation_epoch_end("test")
+        # The values are torchmetrics results, already gathered over processes; sync_dist averages equal values.
+        # val/loss = the heads' mean losses over the split, weighted as in training (as in summary.json): it does
+        # not depend on how the clips fall into batches.
+        labelled = [head for head in self.head_configs if self.val_counts[head].compute() > 0]
+        total = sum(self.head_configs[h].loss_weight * self.val_losses[h].compute() for h in labelled)
+        self.log("val/loss", torch.as_tensor(total, dtype=torch.float32), prog_bar=True, sync_dist=True)
+        primary_head = next(iter(self.head_configs))  # the progress bar shows only its accuracy, to stay on one line
+        for head in self.head_configs:
+            if self.val_counts[head].compute() > 0:
+                for name, value in self.val_metrics[head].compute().items():
+                    show = name == "accuracy" and head == primary_head
+                    self.log(f"val/{head}/{name}", value, prog_bar=show, sync_dist=True)
+                self.log(f"val/{head}/loss", self.val_losses[head].compute(), sync_dist=True)
+            for metric in (self.val_metrics[head], self.val_losses[head], self.val_counts[head]):
+                metric.reset()
 
     def configure_optimizers(self) -> dict[str, Any]:
         params = self.config.train_parameters

@@ -6,14 +6,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from sklearn.metrics import classification_report, confusion_matrix
+import numpy as np
+from sklearn.metrics import classification_report
 
 from datasets.csv_rows import write_csv
 from utils.config_schema import HEAD_METRIC_NAMES
 
 logger = logging.getLogger(__name__)
-
-METRIC_NAMES = HEAD_METRIC_NAMES
 
 
 def make_run_dir(runs_dir: str, experiment: str) -> Path:
@@ -24,16 +23,6 @@ def make_run_dir(runs_dir: str, experiment: str) -> Path:
         run_dir, suffix = base.with_name(f"{base.name}-{suffix}"), suffix + 1
     run_dir.mkdir(parents=True)
     return run_dir
-
-
-def split_metrics(logged: dict[str, float], split: str) -> dict[str, Any]:
-    """`{"val/gloss/accuracy": x, ...}` -> `{"gloss": {"accuracy": x, ...}}` for one split."""
-    per_head: dict[str, dict[str, float]] = {}
-    for key, value in logged.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == split and parts[2] in METRIC_NAMES:
-            per_head.setdefault(parts[1], {})[parts[2]] = float(value)
-    return per_head
 
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
@@ -50,24 +39,20 @@ def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val"
         for head, figures in summary.get(split, {}).items():
             values = "  ".join(
                 f"{name} {figures[name]:.4f}" if figures.get(name) is not None else f"{name} n/a"
-                for name in METRIC_NAMES
+                for name in HEAD_METRIC_NAMES
             )
             lines.append(f"{split:<5} {head:<32} {values}")
     return lines
 
 
 def write_text_reports(
-    report_dir: Path, split: str, collected: dict[str, tuple[list[int], list[int]]], class_names: dict[str, list[str]]
+    report_dir: Path, prefix: str, outputs: tuple[np.ndarray, np.ndarray], counts: np.ndarray, names: list[str]
 ) -> None:
-    """Per head: a classification report and a confusion matrix (CSV, rows = true class)."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    for head, (targets, predictions) in collected.items():
-        if not targets:
-            continue
-        names = class_names[head]
-        labels = list(range(len(names)))
-        text = classification_report(targets, predictions, labels=labels, target_names=names, digits=4, zero_division=0)
-        (report_dir / f"{split}_{head}_classification_report.txt").write_text(text, encoding="utf-8")
-        matrix = confusion_matrix(targets, predictions, labels=labels)
-        rows = [{"true": names[i]} | dict(zip(names, map(int, row))) for i, row in enumerate(matrix)]
-        write_csv(rows, report_dir / f"{split}_{head}_confusion_matrix.csv")
+    """One head of one split (`prefix` = `<split>_<head>`), from its (targets, predicted ids) `[N]` and its
+    confusion counts `[C, C]` (rows = true class): a classification report and the confusion matrix as CSV."""
+    targets, predictions = outputs
+    labels = list(range(len(names)))
+    text = classification_report(targets, predictions, labels=labels, target_names=names, digits=4, zero_division=0)
+    (report_dir / f"{prefix}_classification_report.txt").write_text(text, encoding="utf-8")
+    rows = [{"true": names[i]} | dict(zip(names, map(int, row))) for i, row in enumerate(counts)]
+    write_csv(rows, report_dir / f"{prefix}_confusion_matrix.csv")

@@ -40,16 +40,11 @@ def write_split_report(
     report_dir.mkdir(parents=True, exist_ok=True)
     labelled = {head: outputs.labelled() for head, outputs in predictions.heads.items()}
     labelled = {head: outputs for head, outputs in labelled.items() if len(outputs.targets)}
-    write_text_reports(
-        report_dir,
-        split,
-        {head: (out.targets.tolist(), out.predictions.tolist()) for head, out in labelled.items()},
-        class_names,
-    )
     write_predictions_csv(predictions, class_names, report_dir / f"{split}_predictions.csv")
     for head, outputs in labelled.items():
         names, prefix = class_names[head], f"{split}_{head}"
         counts = confusion_counts(outputs.targets, outputs.predictions, len(names))
+        write_text_reports(report_dir, prefix, (outputs.targets, outputs.predictions), counts, names)
         pairs = most_confused_pairs(counts, names, settings.most_confused_pairs)
         if pairs:
             write_csv(pairs, report_dir / f"{prefix}_confused_pairs.csv")
