@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from datasets.archives import dataset_folder
 from datasets.errors import BadSamples, DataError
-from datasets.vocabulary import NO_LABEL, label_id
+from datasets.vocabulary import NO_LABEL
 from utils.config_data import DatasetEntry
 from utils.config_schema import HeadConfig
 
@@ -188,18 +188,6 @@ def read_annotations(
     if not records:
         raise DataError(f"{path}: no annotation lines")
     return records
-
-
-def read_annotation_file(path: Path, heads: dict[str, HeadConfig]) -> list[tuple[str, int, int, dict[str, int]]]:
-    """Parse one HearAI txt file; each entry is (clip name, start, end, {head: id}) (names via `class_names`)."""
-    entries = []
-    for record in read_annotations(path, list(heads), BadSamples()):
-        labels = {
-            h: label_id(record.tokens[h], h, cfg, record.origin, cfg.class_names) if h in record.tokens else NO_LABEL
-            for h, cfg in heads.items()
-        }
-        entries.append((record.name, int(record.start), int(record.end), labels))
-    return entries
 
 
 def _merge(records: dict[tuple, ClipRecord], new: list[ClipRecord]) -> None:

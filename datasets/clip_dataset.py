@@ -1,4 +1,5 @@
-"""Clips of any source as samples of the contract in DESIGN.md, and a check that every clip can be read."""
+"""Clips of any source as samples (`frames` and/or `landmarks`, `labels`, `meta`), and a check that every clip can be
+read."""
 
 from typing import Any, Callable, Optional, Sequence
 

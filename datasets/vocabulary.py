@@ -54,11 +54,6 @@ def class_names_from_files(folders: list[Path]) -> dict[str, list[str]]:
     return from_files
 
 
-def read_class_names(roots: list[Path], heads: dict[str, HeadConfig]) -> dict[str, list[str]]:
-    """Class names per head: from the config, else the first dataset's `class_names.json`, else the ids."""
-    return build_vocabularies([], heads, class_names_from_files(roots))
-
-
 def build_vocabularies(
     records: list,
     heads: dict[str, HeadConfig],

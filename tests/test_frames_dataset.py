@@ -7,17 +7,26 @@ import pytest
 from PIL import Image
 
 from datasets.data_module import SignDataModule
-from datasets.errors import DataError
-from datasets.frames_dataset import FramesDataset
-from datasets.sources.frames import load_dataset_records
+from datasets.errors import BadSamples, DataError
+from datasets.clip_dataset import ClipDataset
+from datasets.sources.frames import FramesSource
 from datasets.splits import stratified_split
 from datasets.transforms import build_transform
-from datasets.vocabulary import read_class_names
+from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
 from utils.config_data import DatasetEntry
 from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 
 GLOSS = {"gloss": {"gloss": HeadConfig(num_class=3)}}
 HAMNOSYS = {"hamnosys": {"shape": HeadConfig(num_class=2), "place": HeadConfig(num_class=4)}}
+
+
+def load_dataset_records(entry: DatasetEntry, heads_by_mode: dict[str, dict[str, HeadConfig]]) -> list:
+    """All clips of one frames folder with class ids, as the data module labels them."""
+    source = FramesSource(entry, heads_by_mode)
+    records = source.records(BadSamples())
+    heads = {h: cfg for mode_heads in heads_by_mode.values() for h, cfg in mode_heads.items()}
+    vocabularies = build_vocabularies(records, heads, class_names_from_files(source.folders()))
+    return assign_labels(records, vocabularies, heads, BadSamples())
 
 
 def _clip(root: Path, name: str, frames: int, size: int = 8) -> None:
@@ -76,7 +85,7 @@ def test_no_annotation_file_for_any_mode(tmp_path):
 def test_missing_frame_is_named(tmp_path):
     entry = _dataset(tmp_path, "a 0 9 1\n")
     records = load_dataset_records(entry, GLOSS)
-    dataset = FramesDataset(records, 10, build_transform(AugmentationsParameters(), train=False), train=False)
+    dataset = ClipDataset(records, 10, build_transform(AugmentationsParameters(), train=False), train=False)
     with pytest.raises(DataError, match="a_5.jpg"):
         _ = dataset[0]
 
@@ -84,14 +93,14 @@ def test_missing_frame_is_named(tmp_path):
 def test_corrupt_frame_is_named(tmp_path):
     entry = _dataset(tmp_path, "b 0 2 1\n")
     (Path(entry.path) / "b" / "b_1.jpg").write_bytes(b"not a jpeg")
-    dataset = FramesDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False)
+    dataset = ClipDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False)
     with pytest.raises(DataError, match="b_1.jpg: cannot decode"):
         _ = dataset[0]
 
 
 def test_time_sampling_without_properties_names_the_file(tmp_path):
     entry = _dataset(tmp_path, "a 0 4 1\n")
-    dataset = FramesDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False, time=0.1)
+    dataset = ClipDataset(load_dataset_records(entry, GLOSS), 4, lambda clip: clip, train=False, time=0.1)
     with pytest.raises(DataError, match="properties.json"):
         _ = dataset[0]
 
@@ -99,7 +108,7 @@ def test_time_sampling_without_properties_names_the_file(tmp_path):
 def test_sample_contract(tmp_path):
     entry = _dataset(tmp_path, "a 0 4 1\nb 0 2 2\n")
     augment = AugmentationsParameters(resize_size=6, center_crop_size=6, apply_color_jitter=True)
-    dataset = FramesDataset(load_dataset_records(entry, GLOSS), 4, build_transform(augment, train=True), train=True)
+    dataset = ClipDataset(load_dataset_records(entry, GLOSS), 4, build_transform(augment, train=True), train=True)
     sample = dataset[0]
     assert sample["frames"].shape == (4, 3, 6, 6) and sample["frames"].dtype.is_floating_point
     assert sample["labels"] == {"gloss": 1}
@@ -118,7 +127,9 @@ def test_split_is_stratified_and_keeps_a_clip_folder_together(tiny_dataset):
 
 
 def test_class_names_from_the_dataset_file(tiny_dataset):
-    names = read_class_names([tiny_dataset], {"gloss": HeadConfig(num_class=12), "x": HeadConfig(num_class=2)})
+    names = build_vocabularies(
+        [], {"gloss": HeadConfig(num_class=12), "x": HeadConfig(num_class=2)}, class_names_from_files([tiny_dataset])
+    )
     assert len(names["gloss"]) == 12 and names["gloss"][0] != "0"
     assert names["x"] == ["0", "1"]
 

@@ -14,13 +14,27 @@ from PIL import Image
 from data_preprocessing import hamnosys_symbols as sym
 from data_preprocessing.hamnosys_parser import HamNoSysParseError, parse_hamnosys
 from data_preprocessing.parse_hamnosys import main
-from datasets.annotations import read_annotation_file
+from datasets.annotations import read_annotations
+from datasets.errors import BadSamples
+from datasets.vocabulary import NO_LABEL, label_id
 from utils.config import read_yaml, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "hamnosys"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared HamNoSys data not found at {SHARED}")
 HAMNOSYS_CONFIG = ROOT / "configs" / "hamnosys.yml"
+
+
+def read_annotation_file(path: Path, heads: dict) -> list[tuple[str, int, int, dict[str, int]]]:
+    """One HearAI txt file as (clip name, start, end, {head: id}) entries (class names via the heads' config)."""
+    entries = []
+    for record in read_annotations(path, list(heads), BadSamples()):
+        labels = {
+            h: label_id(record.tokens[h], h, cfg, record.origin, cfg.class_names) if h in record.tokens else NO_LABEL
+            for h, cfg in heads.items()
+        }
+        entries.append((record.name, int(record.start), int(record.end), labels))
+    return entries
 
 
 def ham(names: str) -> str:

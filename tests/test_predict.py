@@ -11,7 +11,7 @@ import torch
 
 from datasets.annotations import ClipRecord
 from datasets.collate import collate_clips
-from datasets.frames_dataset import FramesDataset
+from datasets.clip_dataset import ClipDataset
 from datasets.transforms import build_transform
 from inference import predict
 from inference.predictor import load_module
@@ -112,7 +112,7 @@ def test_predictions_match_the_validation_pipeline(capsys, tmp_path, tiny_checkp
     clip = tiny_dataset / "bye_0000"
     record = ClipRecord(root=tiny_dataset, name="bye_0000", start=0, end=len(list(clip.glob("*.jpg"))) - 1)
     transform = build_transform(config.augmentations_parameters, train=False)
-    dataset = FramesDataset([record], config.train_parameters.num_segments, transform, train=False)
+    dataset = ClipDataset([record], config.train_parameters.num_segments, transform, train=False)
     batch = collate_clips([dataset[0]], pad_to=config.train_parameters.num_segments)
     with torch.inference_mode():
         expected = module(batch["frames"], batch["mask"])["gloss"].softmax(-1)[0]

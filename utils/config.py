@@ -155,10 +155,6 @@ class TrainConfig(Section):
         """The heads of every selected classification mode, in config order."""
         return {h: cfg for m in self.train_parameters.modes() for h, cfg in self.heads[m].items()}
 
-    def mode_of_head(self) -> dict[str, str]:
-        """Which classification mode each selected head belongs to."""
-        return {h: m for m in self.train_parameters.modes() for h in self.heads[m]}
-
 
 def check_dataset_inputs(dataset: DatasetEntry, read: tuple[str, ...]) -> None:
     """A dataset must give every input the model reads; `landmarks_path` and `test_landmarks_path` must fit it."""

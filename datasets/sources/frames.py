@@ -9,9 +9,7 @@ from datasets.annotations import PROPERTIES_FILE, ClipRecord, load_annotated_rec
 from datasets.errors import BadSamples, DataError
 from datasets.images import read_image
 from datasets.sources.base import Picker, Source
-from datasets.vocabulary import assign_labels, build_vocabularies, class_names_from_files
 from utils.config_data import DatasetEntry
-from utils.config_schema import HeadConfig
 
 
 class FramesSource(Source):
@@ -53,15 +51,6 @@ class FramesSource(Source):
         if len(sizes) > 1:
             raise DataError(f"{record.folder}: frames of one clip differ in size: {sorted(sizes)}")
         return torch.stack(frames)
-
-
-def load_dataset_records(entry: DatasetEntry, heads_by_mode: dict[str, dict[str, HeadConfig]]) -> list[ClipRecord]:
-    """All clips of one HearAI frames folder with class ids (names via the config or `class_names.json`)."""
-    source = FramesSource(entry, heads_by_mode)
-    records = source.records(BadSamples())
-    heads = {h: cfg for mode_heads in heads_by_mode.values() for h, cfg in mode_heads.items()}
-    vocabularies = build_vocabularies(records, heads, class_names_from_files(source.folders()))
-    return assign_labels(records, vocabularies, heads, BadSamples())
 
 
 # Records made without a source (by inference code, say) are read as HearAI frame folders.
