@@ -67,11 +67,21 @@ class TrainConfig(Section):
             raise ValueError("general_parameters.data_path or data_paths must name at least one dataset")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _hearai_landmarks_switch(cls, raw: Any) -> Any:
+        # HearAI's `train_parameters.landmarks: true` means `feature_extractor.use_landmarks: true`: said once, on
+        # the input, so that the validated config never changes afterwards.
+        if not isinstance(raw, dict) or not isinstance(raw.get("train_parameters"), dict):
+            return raw
+        extractor = raw.get("feature_extractor") or {}
+        if raw["train_parameters"].get("landmarks") is True and isinstance(extractor, dict):
+            raw = raw | {"feature_extractor": extractor | {"use_landmarks": True}}
+        return raw
+
     @model_validator(mode="after")
     def _inputs_match_data(self) -> "TrainConfig":
         extractor = self.feature_extractor
-        if self.train_parameters.landmarks:  # HearAI's switch for the same thing
-            extractor.use_landmarks = True
         read = self.inputs()
         if not read:
             raise ValueError("feature_extractor.use_frames and use_landmarks are both false: the model has no input")
