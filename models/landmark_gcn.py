@@ -36,14 +36,30 @@ class MaskedGraphConv(nn.Module):
         self.importance = nn.Parameter(torch.ones_like(adjacency))  # ST-GCN's learnable edge importance
         self.linear = nn.Linear(adjacency.shape[0] * in_channels, out_channels)
 
-    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
-        """float `[B, T, J, C_in]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C_out]`."""
-        partitions, joints = self.adjacency.shape[:2]
-        edges = self.adjacency.reshape(partitions * joints, joints)
-        summed = torch.matmul((self.adjacency * self.importance).reshape(partitions * joints, joints), features)
-        count = torch.matmul(edges, weights)  # [B, T, K * J, 1]: present joints in each partition
-        mean = (summed / count.clamp(min=1.0)).unflatten(2, (partitions, joints))  # [B, T, K, J, C_in]
-        return self.linear(mean.transpose(2, 3).flatten(3))
+    def inverse_counts(self, weights: Tensor) -> Tensor:
+        """float 0/1 `[B, T, J, 1]` -> `[B, T, J, K, 1]`: 1 / the present joints in each partition of each joint (1
+        where none is). The same in every block, so the network computes it once per clip."""
+        counts = torch.matmul(joint_major(self.adjacency), weights).unflatten(2, self.adjacency.shape[1::-1])
+        return counts.clamp(min=1.0).reciprocal()
+
+    def forward(self, features: Tensor, inverse_counts: Tensor) -> Tensor:
+        """float `[B, T, J, C_in]` (0 where missing), `[B, T, J, K, 1]` (`inverse_counts`) -> `[B, T, J, C_out]`."""
+        # linear(concat_k mean_k) = sum_k mean_k @ W_k: one partition at a time keeps every intermediate the size of
+        # the input, not K times it (at batch 32 such buffers are fresh memory on every call: page faults).
+        edges = self.adjacency * self.importance
+        in_channels = features.shape[-1]
+        output = None
+        for k in range(edges.shape[0]):
+            mean = torch.matmul(edges[k], features).mul_(inverse_counts[..., k, :])  # [B, T, J, C_in]
+            part = F.linear(mean, self.linear.weight[:, k * in_channels : (k + 1) * in_channels])
+            output = part if output is None else output.add_(part)
+        return output.add_(self.linear.bias)
+
+
+def joint_major(adjacency: Tensor) -> Tensor:
+    """`[K, J, J]` -> `[J * K, J]`, row `i * K + k` = partition k of joint i."""
+    partitions, joints = adjacency.shape[:2]
+    return adjacency.transpose(0, 1).reshape(joints * partitions, joints)
 
 
 class PartialTemporalConv(nn.Module):
@@ -58,12 +74,19 @@ class PartialTemporalConv(nn.Module):
         self.conv = nn.Conv2d(channels, channels, (kernel_size, 1), padding=(kernel_size // 2, 0), bias=False)
         self.bias = nn.Parameter(torch.zeros(channels))
 
-    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
-        """float `[B, T, J, C]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C]`."""
-        summed = self.conv(features.permute(0, 3, 1, 2))  # [B, C, T, J]
+    def rescaling(self, weights: Tensor) -> Tensor:
+        """float 0/1 `[B, T, J, 1]` -> `[B, T, J, 1]`: kernel / present frames in each window (at most kernel).
+        The same in every block of one kernel size, so the network computes it once per clip."""
         window = (self.kernel_size, 1)
         share = F.avg_pool2d(weights.permute(0, 3, 1, 2), window, stride=1, padding=(self.kernel_size // 2, 0))
-        return (summed / share.clamp(min=1.0 / self.kernel_size)).permute(0, 2, 3, 1) + self.bias
+        return share.clamp(min=1.0 / self.kernel_size).reciprocal().permute(0, 2, 3, 1)
+
+    def forward(self, features: Tensor, rescaling: Tensor) -> Tensor:
+        """float `[B, T, J, C]` (0 where missing), `[B, T, J, 1]` (`rescaling`) -> `[B, T, J, C]`."""
+        # [B, T, J, C] permuted is [B, C, T, J] in channels-last memory: the convolution reads it in place and its
+        # output permutes back without a copy.
+        summed = self.conv(features.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return summed.mul_(rescaling).add_(self.bias)
 
 
 class StGcnBlock(nn.Module):
@@ -80,12 +103,14 @@ class StGcnBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.residual = nn.Identity() if in_channels == out_channels else nn.Linear(in_channels, out_channels)
 
-    def forward(self, features: Tensor, weights: Tensor) -> Tensor:
-        """float `[B, T, J, C_in]` (0 where missing), float 0/1 `[B, T, J, 1]` -> `[B, T, J, C_out]` (0 where
-        missing)."""
-        hidden = F.relu(self.graph_norm(self.graph(features, weights))) * weights
-        hidden = self.temporal_norm(self.temporal(hidden, weights))
-        return F.relu(self.dropout(hidden) + self.residual(features)) * weights
+    def forward(self, features: Tensor, weights: Tensor, inverse_counts: Tensor, rescaling: Tensor) -> Tensor:
+        """float `[B, T, J, C_in]` (0 where missing), float 0/1 `[B, T, J, 1]`, and the block-independent
+        `inverse_counts` `[B, T, J, K, 1]` and `rescaling` `[B, T, J, 1]` -> `[B, T, J, C_out]` (0 where missing)."""
+        # relu(x) * w == relu(x * w) for w in {0, 1}. In-place steps on fresh outputs whose backward does not need
+        # them (LayerNorm, convolution and matmul keep their inputs): fewer full-size buffers per call.
+        hidden = self.graph_norm(self.graph(features, inverse_counts)).mul_(weights).relu_()
+        hidden = self.dropout(self.temporal_norm(self.temporal(hidden, rescaling)))
+        return hidden.add_(self.residual(features)).mul_(weights).relu_()
 
 
 class LandmarksGcn(nn.Module):
@@ -135,6 +160,9 @@ class LandmarksGcn(nn.Module):
         weights = present.unsqueeze(-1).to(points.dtype)
         # The value of a joint not read must be 0: the graph convolution sums over neighbours before it averages.
         features = torch.where(present.unsqueeze(-1), points, torch.zeros((), dtype=points.dtype, device=points.device))
+        # Which neighbours and frames are present is the same in every block: counted once, not per block.
+        inverse_counts = self.blocks[0].graph.inverse_counts(weights)
+        rescaling = self.blocks[0].temporal.rescaling(weights)
         for block in self.blocks:
-            features = block(features, weights)
+            features = block(features, weights, inverse_counts, rescaling)
         return zero_padding(self.projection(self.pooling(features, weights)), mask)
