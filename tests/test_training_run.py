@@ -59,13 +59,3 @@ def test_single_mode_run(tiny_config_path, capsys):
     status, run_dir, _ = _run(tiny_config_path, capsys, "train_parameters.classification_mode=gloss")
     assert status == 0
     assert set(json.loads((run_dir / "summary.json").read_text())["val"]) == {"gloss"}
-
-
-def test_freeze_scheduler_in_a_run(tiny_config_path, capsys):
-    status, _, _ = _run(
-        tiny_config_path,
-        capsys,
-        "freeze_scheduler={model_params: {feature_extractor: [true, false]}, freeze_pattern_repeats: [1, 1],"
-        " freeze_mode: step, verbose: true}",
-    )
-    assert status == 0
