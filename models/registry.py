@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from models.conv_transformer import ConvTransformer
 from models.feature_extractors import CnnExtractor, Resnet50Extractor
 from models.landmark_gcn import LandmarksGcn
 from models.landmark_mlp import LandmarksMlp
@@ -25,4 +26,5 @@ TEMPORAL_ENCODERS: dict[str, type[nn.Module]] = {
     "fake_transformer": FakeTransformer,
     "lstm": LstmEncoder,
     "hubert_transformer": HubertTransformer,
+    "conv_transformer": ConvTransformer,  # 1D depthwise convolutions + transformer (Kaggle ISLR 2023 winners)
 }

@@ -186,7 +186,7 @@ class FeatureExtractorConfig(Section):
 class TransformerConfig(Section):
     """The temporal encoder: ([B, T, D], mask) -> [B, output_size]."""
 
-    name: Literal["sign_language_transformer", "fake_transformer", "lstm", "hubert_transformer"] = (
+    name: Literal["sign_language_transformer", "fake_transformer", "lstm", "hubert_transformer", "conv_transformer"] = (
         "sign_language_transformer"
     )
     feedforward_size: int = Field(default=512, ge=1)
