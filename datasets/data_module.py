@@ -17,6 +17,7 @@ from datasets.collate import collate_clips
 from datasets.csv_rows import write_csv
 from datasets.errors import BadSamples, DataError
 from datasets.landmark_transforms import build_landmark_transform
+from datasets.phonology_labels import PhonologyLabels
 from datasets.sources import SOURCES, Source
 from datasets.splits import TRAIN, VAL, assign_splits, dataset_of, read_split_file
 from datasets.threads import resolve_threads, worker_init
@@ -49,7 +50,8 @@ class SignDataModule(L.LightningDataModule):
         """`options`: `ratio_test` (0), `split_by_signer` (True), `split_file` (None), `skip_bad_samples` (False),
         `balance_datasets` (False), as in `general_parameters`; `inputs` (what the model reads, default all that the
         datasets give: `frames`, `landmarks`); `cpu_threads` (`trainer.cpu_threads`, shared out among the data
-        workers; default: the available cores)."""
+        workers; default: the available cores); `phonology` (a `PhonologyLabels`: the ASL-LEX labels of the
+        `phonology` heads)."""
         super().__init__()
         self.datasets = datasets
         self.heads_by_mode = heads_by_mode
@@ -83,6 +85,7 @@ class SignDataModule(L.LightningDataModule):
             balance_datasets=general.balance_datasets,
             inputs=config.inputs(),
             cpu_threads=resolve_threads(config.trainer.cpu_threads),
+            phonology=PhonologyLabels.from_config(config),
         )
 
     @property
@@ -110,12 +113,18 @@ class SignDataModule(L.LightningDataModule):
 
     def _read_records(self) -> list[ClipRecord]:
         """The labelled, readable records of every dataset (bad ones raise, or are skipped and counted by `bad`)."""
-        sources: list[Source] = [SOURCES[entry.format](entry, self.heads_by_mode) for entry in self.datasets]
+        phonology: Optional[PhonologyLabels] = self.options.get("phonology")
+        reading = phonology.reading_heads(self.heads_by_mode) if phonology else self.heads_by_mode
+        sources: list[Source] = [SOURCES[entry.format](entry, reading) for entry in self.datasets]
         records = [record for source in sources for record in source.records(self.bad)]
+        records = phonology.keep_mapped(records) if phonology else records
         folders = [folder for source in sources for folder in source.folders()]
         modes = {head: mode for mode, heads in self.heads_by_mode.items() for head in heads}
-        self.class_names = build_vocabularies(records, self.heads, class_names_from_files(folders), modes)
+        from_files = class_names_from_files(folders) | (phonology.class_names() if phonology else {})
+        self.class_names = build_vocabularies(records, self.heads, from_files, modes)
         records = assign_labels(records, self.class_names, self.heads, self.bad)
+        if phonology:
+            phonology.fill_labels(records, self.class_names)
         if self.bad.skip:
             unreadable = unreadable_clips(records, self.workers, self.options.get("cpu_threads"))
             for message in unreadable.values():

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from utils.config_backbone import check_backbone
 from utils.config_data import DatasetEntry, GeneralParameters, landmark_parts
+from utils.config_phonology import PhonologyConfig, phonology_problem
 from utils.config_pretraining import PreTrainingConfig
 from utils.config_schema import (
     HEAD_METRIC_NAMES,
@@ -46,6 +47,7 @@ class TrainConfig(Section):
     trainer: TrainerConfig = Field(default_factory=TrainerConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     pre_training: PreTrainingConfig = Field(default_factory=PreTrainingConfig)
+    phonology: PhonologyConfig = Field(default_factory=PhonologyConfig)
 
     @model_validator(mode="after")
     def _modes_have_heads(self) -> "TrainConfig":
@@ -119,6 +121,13 @@ class TrainConfig(Section):
         better = "min" if monitor.rsplit("/", 1)[-1].startswith("loss") else "max"
         if mode != better:
             raise ValueError(f"trainer.monitor_mode: {mode!r} would keep the worst {monitor}; use {better!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _phonology_fits(self) -> "TrainConfig":
+        problem = phonology_problem(self.phonology, self.heads, self.train_parameters.modes())
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")
@@ -283,6 +292,9 @@ def check_data_paths(config: TrainConfig, source: str) -> None:
     missing = [location for location in locations if not location_exists(location)]
     if missing:
         raise ConfigError(f"{source}: general_parameters.data_path: no such folder: {', '.join(missing)}")
+    lexicon = config.phonology.lexicon
+    if lexicon and "phonology" in config.train_parameters.modes() and not Path(lexicon).is_file():
+        raise ConfigError(f"{source}: phonology.lexicon: no such file: {lexicon}")
 
 
 def location_exists(location: str) -> bool:
