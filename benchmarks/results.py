@@ -1,4 +1,4 @@
-"""The README's results table: train each shipped config on its data with train.py and print what it reached.
+"""The results table (docs/results.md): train each shipped config on its data with train.py, print what it reached.
 
 Each experiment is one `train.py` run (a separate process, timed from start to exit) whose `summary.json` gives the
 figures of the best checkpoint; the Sign MNIST seed models of benchmarks/seed_models.py run in the same harness.
@@ -62,6 +62,26 @@ class Experiment:
 SILFA = DATA / "silfa_mediapipe_parquet"
 ASL = DATA / "asl_alphabet"
 ASL_SPLITS = ("test", "official_test")
+
+
+def shipped_augmentations(rotation: float) -> tuple[str, ...]:
+    """`--set` overrides that turn the out-of-distribution recipe of configs/*_to_*.yml back into the shipped
+    configs' augmentations (`rotation`: the shipped config's degrees): the "before" of docs/out_of_distribution.md."""
+    shipped = {"apply_grayscale": "false", "apply_horizontal_flip": "false", "apply_blur": "false"} | {
+        "random_rotation_degree": rotation,
+        "random_affine_translate": 0.1,
+        "random_affine_scale": "[0.9, 1.1]",
+        "color_jitter_brightness": 0.3,
+        "color_jitter_contrast": 0.3,
+    }
+    return tuple(f"augmentations_parameters.{key}={value}" for key, value in shipped.items())
+
+
+# Cross-dataset tests: the other dataset's test split is never trained or validated on. Both data folders are
+# needed; `needs` names one, and train.py names the other if it is missing.
+TO_ASL = ("configs/sign_mnist_to_asl.yml", "Sign MNIST (24 letters) -> ASL Alphabet test (2,400)", ASL)
+TO_SIGN_MNIST = ("configs/asl_alphabet_to_sign_mnist.yml", "ASL Alphabet (24 letters) -> Sign MNIST test", ASL)
+ASL_EPOCHS = "train_parameters.epochs=5"  # the machine is shared: 5 epochs before and after (the config has 20)
 EXPERIMENTS: dict[str, Experiment] = {
     "synthetic": Experiment(
         "train_config.yml",
@@ -112,6 +132,26 @@ EXPERIMENTS: dict[str, Experiment] = {
         SILFA,
         "landmarks_mlp",
         ("feature_extractor.landmarks.name=landmarks_mlp",),
+    ),
+    "sign_mnist_to_asl_before": Experiment(
+        *TO_ASL, "small_cnn", shipped_augmentations(10), ("test", "asl_alphabet_test"), "shipped augmentations"
+    ),
+    "sign_mnist_to_asl_after": Experiment(
+        *TO_ASL, "small_cnn", (), ("test", "asl_alphabet_test"), "out-of-distribution recipe"
+    ),
+    "asl_to_sign_mnist_before": Experiment(
+        *TO_SIGN_MNIST,
+        "small_cnn_strided",
+        (ASL_EPOCHS, *shipped_augmentations(8)),
+        (*ASL_SPLITS, "sign_mnist_test"),
+        "shipped augmentations; 5 epochs (time budget), as after",
+    ),
+    "asl_to_sign_mnist_after": Experiment(
+        *TO_SIGN_MNIST,
+        "small_cnn_strided",
+        (ASL_EPOCHS,),
+        (*ASL_SPLITS, "sign_mnist_test"),
+        "out-of-distribution recipe; 5 epochs (time budget), as before",
     ),
 }
 SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {

@@ -4,7 +4,7 @@ The drawn hand is written as the signer's `right_hand` (MediaPipe's joint order:
 middle 9-12, ring 13-16, pinky 17-20), x and y as fractions of the frame, z 0, no visibility (NaN, as for hands in
 `extract_landmarks.py`); `pose` and `left_hand` are NaN (not detected). Curled fingers' joints lie on the palm.
 `<landmarks folder>/<clip>.npz` is the layout `extract_landmarks.py` writes for a folder of clip folders, so a
-`frames` dataset finds them with `landmarks_path` (README, "Landmarks").
+`frames` dataset finds them with `landmarks_path` (docs/landmarks.md).
 """
 
 from pathlib import Path

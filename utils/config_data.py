@@ -1,5 +1,5 @@
-"""The data sections of `train_config.yml`: `general_parameters` and its `data_paths` entries (README, "Data
-formats and sources"); the other sections are in `utils/config_schema.py`."""
+"""The data sections of `train_config.yml`: `general_parameters` and its `data_paths` entries
+(docs/data_sources.md); the other sections are in `utils/config_schema.py`."""
 
 from typing import Literal, Optional, Union
 
@@ -14,7 +14,7 @@ LANDMARK_PARTS = ("pose", "left_hand", "right_hand", "face")
 
 
 class DatasetEntry(Section):
-    """One dataset (README, "Data sources"): where it is, its `format`, its annotation files (mode -> file, a
+    """One dataset (docs/data_sources.md): where it is, its `format`, its annotation files (mode -> file, a
     HearAI txt or a CSV with a header), the heads it labels, and its own test split(s) if it has any."""
 
     path: str
@@ -49,6 +49,12 @@ class DatasetEntry(Section):
         default=False,
         description="keep only clips whose labels are in their heads' class_names (the rest are left out, not bad)",
     )
+    test_split: Optional[str] = Field(
+        default=None,
+        min_length=1,
+        description="the whole dataset at `path` is a test split of this name, never trained or validated on (a"
+        " cross-dataset test: another dataset's test split, labels mapped by class name)",
+    )
 
     @field_validator("time_unit")
     @classmethod
@@ -62,6 +68,16 @@ class DatasetEntry(Section):
     def _only_for_mp_data(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
         if value is not None and info.data.get("format") != "mp_data":
             raise ValueError(f"only format mp_data takes it (got format {info.data.get('format')})")
+        return value
+
+    @field_validator("test_split")
+    @classmethod
+    def _a_test_name(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        if value in ("train", "val"):
+            raise ValueError("names a test split; train and val are made from the other datasets")
+        test_path = info.data.get("test_path")
+        if value is not None and value in ({"test": test_path} if isinstance(test_path, str) else test_path or {}):
+            raise ValueError("is already the name of a split of test_path: use another name")
         return value
 
     @field_validator("label_aliases")
@@ -114,6 +130,11 @@ class GeneralParameters(Section):
     split_by_signer: bool = Field(default=True, description="no signer in two splits, where signers are named")
     split_file: Optional[str] = Field(default=None, description="reuse this split (data_preprocessing/split.py)")
     skip_bad_samples: bool = Field(default=False, description="skip and count bad samples instead of failing")
+    train_shots: Optional[int] = Field(
+        default=None,
+        ge=1,
+        description="few-shot runs: keep N labelled training clips per class and signer (drawn with `seed`)",
+    )
     balance_datasets: bool = Field(default=False, description="draw training clips evenly from each dataset")
     workers: int = Field(default=0, ge=0)
     gpu: int = Field(default=-1, ge=-1)

@@ -30,7 +30,7 @@ def _range(value: list[float]) -> list[float]:
 
 
 class LandmarkAugmentations(Section):
-    """Landmark augmentations (README, "Landmarks"), drawn once per clip, training split only; all off by default."""
+    """Landmark augmentations (docs/landmarks.md), drawn once per clip, training split only; all off by default."""
 
     rotation_degree: float = Field(default=0, ge=0, le=180, description="in-plane rotation, uniform in [-d, d]")
     scale: list[float] = Field(default_factory=lambda: [1.0, 1.0], description="[min, max] zoom factor")
@@ -56,6 +56,9 @@ class AugmentationsParameters(Section):
     apply_color_jitter: bool = False
     apply_rgb_shift: bool = False
     apply_blur: bool = False
+    apply_horizontal_flip: bool = False
+    apply_random_grayscale: bool = False
+    apply_grayscale: bool = Field(default=False, description="frames to grey (3 equal channels), also at inference")
     resize_size: int = Field(default=256, gt=0)
     center_crop_size: Union[int, list[int]] = 256
     random_erasing_probability: float = Field(default=0.5, ge=0, le=1)
@@ -69,6 +72,8 @@ class AugmentationsParameters(Section):
     rgb_shift_limit: float = Field(default=0.08, ge=0, le=1, description="max shift per channel, in [0, 1] units")
     blur_kernel_size: int = Field(default=3, ge=1)
     blur_sigma: list[float] = Field(default_factory=lambda: [0.1, 1.5])
+    horizontal_flip_probability: float = Field(default=0.5, ge=0, le=1, description="mirror: the other hand")
+    random_grayscale_probability: float = Field(default=0.2, ge=0, le=1)
     normalize_mean: list[float] = Field(default_factory=lambda: [0.485, 0.456, 0.406])
     normalize_std: list[float] = Field(default_factory=lambda: [0.229, 0.224, 0.225])
     landmarks: LandmarkAugmentations = Field(default_factory=LandmarkAugmentations)
@@ -123,7 +128,7 @@ LANDMARK_LAYOUTS = tuple(LAYOUT_PARTS)
 
 
 class LandmarkExtractorConfig(Section):
-    """The landmark feature extractor (README, "Landmarks"): landmarks [B, T, J, C] -> [B, T, D]."""
+    """The landmark feature extractor (docs/landmarks.md): landmarks [B, T, J, C] -> [B, T, D]."""
 
     name: Literal["landmarks_gcn", "landmarks_mlp"] = "landmarks_gcn"
     layout: Literal[LANDMARK_LAYOUTS] = "upper_body_hands"
@@ -243,7 +248,7 @@ class FreezeSchedulerConfig(Section):
 
 
 class TrainerConfig(Section):
-    """Lightning Trainer settings HearAI did not have (README, "Scaling out and resuming")."""
+    """Lightning Trainer settings HearAI did not have (docs/scaling_and_resume.md)."""
 
     accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"
     devices: Union[int, str, list[int]] = Field(default="auto", description="per node; `auto` follows gpu")
