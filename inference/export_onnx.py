@@ -29,6 +29,7 @@ from inference.predictor import (
     INPUT_NAMES,
     METADATA_CLASS_NAMES,
     METADATA_CONFIG,
+    METADATA_TEMPERATURES,
     InferenceError,
     Predictor,
     TorchPredictor,
@@ -102,6 +103,8 @@ def export_onnx(module: SignClassifier, path: Path) -> None:
     )
     program.model.metadata_props[METADATA_CONFIG] = json.dumps(config.model_dump(mode="json"))
     program.model.metadata_props[METADATA_CLASS_NAMES] = json.dumps(module.class_names)
+    if module.temperatures is not None:  # the calibration of a calibrated checkpoint, applied by every predictor
+        program.model.metadata_props[METADATA_TEMPERATURES] = json.dumps(module.temperatures)
     path.parent.mkdir(parents=True, exist_ok=True)
     program.save(path)
 

@@ -3,10 +3,12 @@
 predict.py, webcam.py, export_onnx.py, the demo app and the inference benchmark all go through a `Predictor`, so
 they pick frames and preprocess them exactly as validation does (`sample_indices(..., train=False)` and
 `build_transform(augmentations_parameters, train=False)`). Both model files carry the resolved training config and
-every head's class names, so nothing else is needed at inference time.
+every head's class names, so nothing else is needed at inference time. They also carry each head's temperature
+(fitted on the validation split after training, training/calibration.py): probabilities are `softmax(logits / T)`.
 """
 
 import json
+import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Optional, Union
@@ -29,7 +31,10 @@ MODEL_INPUTS = ("frames", "landmarks")  # what a model can read, in the order of
 # Keys of the ONNX file's metadata_props that carry what the checkpoint's hyperparameters carry.
 METADATA_CONFIG = "sign_config"
 METADATA_CLASS_NAMES = "sign_class_names"
+METADATA_TEMPERATURES = "sign_temperatures"  # {head: T}, JSON
 RUNTIMES = ("torch", "onnx")
+
+logger = logging.getLogger(__name__)
 
 
 class InferenceError(Exception):
@@ -43,7 +48,13 @@ class Predictor(ABC):
     reads an input file into them.
     """
 
-    def __init__(self, config: TrainConfig, class_names: dict[str, list[str]], source: Path) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        class_names: dict[str, list[str]],
+        source: Path,
+        temperatures: Optional[dict[str, float]] = None,
+    ) -> None:
         self.config = config
         reads = {"frames": config.feature_extractor.use_frames, "landmarks": config.feature_extractor.use_landmarks}
         self.inputs = tuple(name for name in MODEL_INPUTS if reads[name])
@@ -55,6 +66,11 @@ class Predictor(ABC):
             for head, cfg in config.selected_heads().items()
         }
         self.transform = build_transform(config.augmentations_parameters, train=False)
+        # A model file made before calibration has no temperatures: its probabilities are the raw softmax (T = 1).
+        self.calibrated = temperatures is not None
+        self.temperatures = {head: (temperatures or {}).get(head, 1.0) for head in self.heads}
+        if not self.calibrated:
+            logger.warning("%s is not calibrated (no temperatures in it): probabilities are the raw softmax", source)
 
     @property
     def num_segments(self) -> int:
@@ -85,12 +101,12 @@ class Predictor(ABC):
         says, mask bool `[B, T]` -> {head: logits `[B, num_class]`}."""
 
     def predict(self, clips: list[Union[Tensor, dict[str, Tensor]]]) -> list[dict[str, np.ndarray]]:
-        """Clips as the model reads them -> per clip {head: probabilities `[C]`}. A clip is `{"frames": float
+        """Clips as the model reads them -> per clip {head: calibrated probabilities `[C]`}. A clip is `{"frames": float
         `[T_i, 3, H, W]` (preprocessed, one size for all), "landmarks": float `[T_i, J, 3]`}` with the keys of
         `inputs`, or a frames tensor alone."""
         batch = batch_inputs([clip if isinstance(clip, dict) else {"frames": clip} for clip in clips])
         probabilities = {
-            head: torch.from_numpy(values).softmax(dim=-1).numpy()
+            head: torch.from_numpy(values / self.temperatures[head]).softmax(dim=-1).numpy()
             for head, values in self.logits(batch.get("frames"), batch["mask"], batch.get("landmarks")).items()
         }
         return [{head: probabilities[head][row] for head in self.heads} for row in range(len(clips))]
@@ -100,7 +116,7 @@ class TorchPredictor(Predictor):
     """A `SignClassifier` run by PyTorch on the CPU."""
 
     def __init__(self, module: SignClassifier, source: Path) -> None:
-        super().__init__(module.config, module.class_names, source)
+        super().__init__(module.config, module.class_names, source, module.temperatures)
         self.module = module.eval()
 
     def logits(
@@ -111,7 +127,8 @@ class TorchPredictor(Predictor):
 
 
 class OnnxPredictor(Predictor):
-    """An exported model run by ONNX Runtime; its config and class names come from the file's metadata."""
+    """An exported model run by ONNX Runtime; its config, class names and temperatures come from the file's
+    metadata."""
 
     def __init__(self, session: onnxruntime.InferenceSession, source: Path) -> None:
         metadata = session.get_modelmeta().custom_metadata_map
@@ -123,7 +140,8 @@ class OnnxPredictor(Predictor):
             config = saved_config(json.loads(metadata[METADATA_CONFIG]), f"{source} (the config saved in it)")
         except CheckpointError as error:
             raise InferenceError(str(error)) from error
-        super().__init__(config, json.loads(metadata[METADATA_CLASS_NAMES]), source)
+        temperatures = json.loads(metadata[METADATA_TEMPERATURES]) if METADATA_TEMPERATURES in metadata else None
+        super().__init__(config, json.loads(metadata[METADATA_CLASS_NAMES]), source, temperatures)
         self.session = session
         self.output_names = [output.name for output in session.get_outputs()]
 

@@ -115,7 +115,8 @@ def test_predictions_match_the_validation_pipeline(capsys, tmp_path, tiny_checkp
     dataset = ClipDataset([record], config.train_parameters.num_segments, transform, train=False)
     batch = collate_clips([dataset[0]], pad_to=config.train_parameters.num_segments)
     with torch.inference_mode():
-        expected = module(batch["frames"], batch["mask"])["gloss"].softmax(-1)[0]
+        # predict.py shows calibrated probabilities: the logits divided by the head's temperature
+        expected = (module(batch["frames"], batch["mask"])["gloss"] / module.temperatures["gloss"]).softmax(-1)[0]
     ranked = run_json(capsys, tmp_path, tiny_checkpoint, clip)[0]["heads"]["gloss"]
     names = module.class_names["gloss"]
     for entry in ranked:

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 CALIBRATION_KEY = "calibration"  # the checkpoint's top-level key: {"method", "fitted_on", "temperatures"}
 ECE_BINS = 15
+ECE_NAMES = ("ece", "ece_calibrated")  # summary.json's figures per split and head: before and after calibration
 # The fitted T is kept in this range. When every validation answer is right, the likelihood keeps rising as T -> 0
 # (the fit stops where its gradient vanishes); when it is wrong at full confidence, as T -> infinity. A T at either
 # end says the validation split cannot tell how far to trust the model.
@@ -112,3 +113,24 @@ def write_calibration(path: Path, temperatures: dict[str, float], fitted_on: str
     partial = path.with_name(path.name + ".partial")
     torch.save(checkpoint, partial)
     os.replace(partial, path)
+
+
+def _global_step(path: Path) -> Optional[int]:
+    """The optimiser step a Lightning checkpoint was saved at."""
+    return torch.load(path, map_location="cpu", weights_only=True).get("global_step")
+
+
+def calibrate_checkpoints(best: Optional[str], last: Optional[str], temperatures: dict[str, float]) -> list[Path]:
+    """Write the temperatures into the checkpoints that hold the evaluated weights; returns their paths.
+
+    The evaluated weights are best.ckpt's (or, with no best checkpoint, the last ones). last.ckpt gets the
+    temperatures only when it was saved at the same step as best.ckpt: other weights need their own fit, and a
+    checkpoint without temperatures is used uncalibrated (T = 1), with a warning.
+    """
+    targets = [Path(best)] if best else []
+    if last and Path(last).is_file() and (not best or _global_step(Path(last)) == _global_step(Path(best))):
+        targets.append(Path(last))
+    for path in targets:
+        write_calibration(path, temperatures)
+        logger.info("calibration written into %s", path)
+    return targets

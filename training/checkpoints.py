@@ -58,4 +58,5 @@ def load_classifier(path: Path) -> SignClassifier:
         module.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
         raise CheckpointError(f"{path}: its weights do not fit the model its config describes: {error}") from error
+    module.on_load_checkpoint(checkpoint)  # what Lightning's own loading does: the temperatures, if calibrated
     return module.eval()

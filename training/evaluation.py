@@ -1,5 +1,8 @@
 """One evaluation pass per split after training: the model's logits over the split, and from those same outputs the
-figures of summary.json (accuracy, weighted and macro F1, loss per head) and every report.
+figures of summary.json (accuracy, weighted and macro F1, loss, calibration error per head) and every report.
+
+Each head's temperature is fitted on the val outputs (training/calibration.py) and applied to every split's
+probabilities; the loss and the predicted classes are the model's own.
 
 The pass runs in one process over whole splits (the first process under DDP), so every clip counts once.
 """
@@ -14,6 +17,7 @@ from torch.utils.data import DataLoader
 from torchmetrics.functional.classification import multiclass_accuracy, multiclass_f1_score
 
 from datasets.data_module import SignDataModule
+from training.calibration import ECE_BINS, ECE_NAMES, calibration_record, ece_before_after, fit_temperatures
 from training.reports.predictions import HeadPredictions, SplitPredictions
 from utils.config_schema import HEAD_METRIC_NAMES, HeadConfig
 
@@ -46,7 +50,7 @@ def head_figures(outputs: HeadPredictions, num_class: int) -> dict[str, Any]:
     (a head without labels in a split is listed, not left out)."""
     labelled = outputs.labelled()
     if labelled.targets.size == 0:
-        return dict.fromkeys(HEAD_METRIC_NAMES)
+        return dict.fromkeys((*HEAD_METRIC_NAMES, *ECE_NAMES))
     logits, target = torch.from_numpy(labelled.logits), torch.from_numpy(labelled.targets).long()
     figures = {
         "accuracy": multiclass_accuracy(logits, target, num_class, average="micro"),
@@ -54,7 +58,8 @@ def head_figures(outputs: HeadPredictions, num_class: int) -> dict[str, Any]:
         "f1_macro": multiclass_f1_score(logits, target, num_class, average="macro"),
         "loss": functional.cross_entropy(logits, target),
     }
-    return {name: float(figures[name]) for name in HEAD_METRIC_NAMES}
+    calibration = ece_before_after(logits, target, outputs.temperature)
+    return {name: float(figures[name]) for name in HEAD_METRIC_NAMES} | calibration
 
 
 def split_figures(predictions: SplitPredictions, heads: dict[str, HeadConfig]) -> tuple[dict[str, Any], Any]:
@@ -67,18 +72,42 @@ def split_figures(predictions: SplitPredictions, heads: dict[str, HeadConfig]) -
 
 
 def evaluate_splits(module: torch.nn.Module, data: SignDataModule) -> dict[str, SplitPredictions]:
-    """The outputs of `module` on `val` and on every test split (`test` first), one pass each."""
+    """The outputs of `module` on `val` and on every test split (`test` first), one pass each, calibrated: each
+    head's temperature is fitted on `val` (`calibrate_outputs`)."""
     splits = ["val", *data.test_splits()]
     outputs = {}
     for split in splits:
         logger.info("evaluating the %s split", split)
         outputs[split] = collect_outputs(module, data.eval_dataloader(split))
+    calibrate_outputs(outputs)
     return outputs
 
 
+def calibrate_outputs(outputs: dict[str, SplitPredictions]) -> dict[str, float]:
+    """Fit each head's temperature on the `val` outputs and give it to every split's outputs; returns {head: T}
+    (a head without labelled val samples keeps T = 1)."""
+    val_outputs = {
+        head: (torch.from_numpy(head_outputs.logits), torch.from_numpy(head_outputs.targets))
+        for head, head_outputs in outputs["val"].heads.items()
+    }
+    temperatures = fit_temperatures(val_outputs)
+    for predictions in outputs.values():
+        for head, head_outputs in predictions.heads.items():
+            head_outputs.temperature = temperatures[head]
+    return temperatures
+
+
 def summarise(outputs: dict[str, SplitPredictions], heads: dict[str, HeadConfig]) -> dict[str, Any]:
-    """summary.json's figures: `{split: {head: figures}}` and `total_loss: {split: value}`."""
+    """summary.json's figures: `{split: {head: figures}}`, `total_loss: {split: value}` and, with a val split,
+    `calibration: {method, fitted_on, temperatures: {head: T}, ece_bins}` (the temperatures the outputs carry)."""
     summary: dict[str, Any] = {"total_loss": {}}
     for split, predictions in outputs.items():
         summary[split], summary["total_loss"][split] = split_figures(predictions, heads)
+    if "val" in outputs:
+        summary["calibration"] = calibration_record(output_temperatures(outputs)) | {"ece_bins": ECE_BINS}
     return summary
+
+
+def output_temperatures(outputs: dict[str, SplitPredictions]) -> dict[str, float]:
+    """{head: T} of calibrated outputs (`evaluate_splits`)."""
+    return {head: head_outputs.temperature for head, head_outputs in outputs["val"].heads.items()}

@@ -3,7 +3,9 @@
 """The LightningModule: the sign model, its multi-head loss, metrics, optimiser and schedule.
 
 The checkpoint carries the resolved config (as plain data) and every head's class names as hyperparameters, so
-the checkpoint is all inference needs: `training.checkpoints.load_classifier(path)`.
+the checkpoint is all inference needs: `training.checkpoints.load_classifier(path)`. After training, the checkpoint of
+the evaluated weights also gets each head's temperature (training/calibration.py), which `temperatures` holds once
+loaded.
 """
 
 from typing import Any, Optional
@@ -15,6 +17,7 @@ from torchmetrics import MeanMetric, MetricCollection, SumMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from models.sign_model import multi_head_loss
+from training.calibration import read_temperatures
 from training.model_factory import build_model
 from utils.config import TrainConfig
 
@@ -57,6 +60,13 @@ class SignClassifier(L.LightningModule):
         self.val_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.head_configs})
         self.val_counts = torch.nn.ModuleDict({h: SumMetric() for h in self.head_configs})
         self.train_losses = torch.nn.ModuleDict({h: MeanMetric() for h in self.head_configs})
+        # {head: T} from a calibrated checkpoint; None: not calibrated (inference then uses T = 1).
+        self.temperatures: Optional[dict[str, float]] = None
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Keep the temperatures of a calibrated checkpoint (Lightning calls this on load and on resume; training
+        ignores them and the finished run fits new ones)."""
+        self.temperatures = read_temperatures(checkpoint)
 
     def forward(self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor] = None) -> dict[str, Tensor]:
         """frames `[B, T, 3, H, W]` and/or landmarks `[B, T, J, C]`, mask `[B, T]` -> {head: `[B, num_class]`}."""

@@ -17,8 +17,9 @@ import torch
 from data_preprocessing.make_synthetic import make_synthetic_dataset
 from datasets.csv_rows import write_csv
 from datasets.data_module import SignDataModule
+from training.calibration import calibrate_checkpoints
 from training.distributed import agree_on_plan, plan_handed_down
-from training.evaluation import evaluate_splits, summarise
+from training.evaluation import evaluate_splits, output_temperatures, summarise
 from training.fault_tolerance import TrainingInterrupted, fit_or_interrupt
 from training.freeze_scheduler import FreezeScheduler
 from training.lightning_module import SignClassifier
@@ -62,9 +63,13 @@ def load_best_weights(trainer: L.Trainer, module: SignClassifier) -> None:
 
 
 def evaluate(trainer: L.Trainer, module: SignClassifier, data: SignDataModule) -> dict[str, SplitPredictions]:
-    """The best weights' outputs on val and every test split."""
+    """The best weights' outputs on val and every test split, calibrated on val (a temperature per head)."""
     load_best_weights(trainer, module)
-    return evaluate_splits(module, data)
+    outputs = evaluate_splits(module, data)
+    # The temperatures fitted on these outputs go into the checkpoints that hold the evaluated weights.
+    callback = trainer.checkpoint_callback
+    calibrate_checkpoints(callback.best_model_path, callback.last_model_path, output_temperatures(outputs))
+    return outputs
 
 
 def finish_run(

@@ -33,7 +33,7 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
 
 
 def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val", "test")) -> list[str]:
-    """One line per split and head with its figures."""
+    """One line per split and head with its figures (and its calibration error before -> after, when known)."""
     lines = []
     for split in splits:
         for head, figures in summary.get(split, {}).items():
@@ -41,6 +41,8 @@ def format_summary_lines(summary: dict[str, Any], splits: Iterable[str] = ("val"
                 f"{name} {figures[name]:.4f}" if figures.get(name) is not None else f"{name} n/a"
                 for name in HEAD_METRIC_NAMES
             )
+            if figures.get("ece") is not None:
+                values += f"  ece {figures['ece']:.4f} -> {figures['ece_calibrated']:.4f} calibrated"
             lines.append(f"{split:<5} {head:<32} {values}")
     return lines
 

@@ -5,6 +5,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from training.calibration import ECE_NAMES
 from utils.config_schema import HEAD_METRIC_NAMES
 
 STYLE = (
@@ -35,9 +36,12 @@ def _links(report_dir: Path, prefix: str) -> str:
 
 def _summary_rows(summary: dict[str, Any], split: str) -> list[dict[str, Any]]:
     rows = []
+    temperatures = summary.get("calibration", {}).get("temperatures", {})
     for head, figures in summary.get(split, {}).items():
-        values = {name: "n/a" if figures.get(name) is None else f"{figures[name]:.4f}" for name in HEAD_METRIC_NAMES}
-        rows.append({"head": head} | values)
+        names = [*HEAD_METRIC_NAMES, *(name for name in ECE_NAMES if name in figures)]
+        values = {name: "n/a" if figures.get(name) is None else f"{figures[name]:.4f}" for name in names}
+        calibration = {"temperature": f"{temperatures[head]:.3f}"} if head in temperatures else {}
+        rows.append({"head": head} | values | calibration)
     return rows
 
 
@@ -57,11 +61,13 @@ def _head_section(report_dir: Path, split: str, head: str) -> str:
                 "<p>Most confused pairs (too many classes for a matrix):</p>" + _table(list(csv.DictReader(handle)))
             )
     parts.append(_figure(report_dir, f"{prefix}_pr_roc.png"))
+    parts.append(_figure(report_dir, f"{prefix}_reliability.png"))
     return "\n".join(parts)
 
 
 def write_index(report_dir: Path, summary: dict[str, Any], heads_by_split: dict[str, list[str]], title: str) -> Path:
-    """Summary tables, training curves, then per split and head: report, confusion, PR/ROC and file links."""
+    """Summary tables, training curves, then per split and head: report, confusion, PR/ROC, reliability and file
+    links."""
     monitor = summary.get("monitor", {})
     samples = ", ".join(f"{count} {split}" for split, count in summary.get("samples", {}).items())
     parts = [

@@ -1,4 +1,5 @@
-"""Write a run's `report/` folder: per split and head the text report, confusion, PR/ROC; curves; index.html.
+"""Write a run's `report/` folder: per split and head the text report, confusion, PR/ROC, reliability; curves;
+index.html.
 
 Figures are drawn on `matplotlib.figure.Figure` objects and saved by the Agg canvas, so nothing here touches
 pyplot's global state or needs a display.
@@ -15,6 +16,7 @@ from training.reports.confusion import confusion_counts, most_confused_pairs, pl
 from training.reports.curves import best_step, plot_loss_curves, plot_metric_curves, read_fit_metrics
 from training.reports.page import write_index
 from training.reports.pr_roc import plot_pr_roc
+from training.reports.reliability import plot_reliability
 from training.reports.predictions import SplitPredictions, write_predictions_csv
 from training.run_artifacts import write_text_reports
 from utils.config import TrainConfig
@@ -53,6 +55,9 @@ def write_split_report(
             save_figure(plot_confusion_matrix(counts, names, title), report_dir / f"{prefix}_confusion_matrix.png")
         if settings.figures and len(names) <= settings.curves_max_classes:
             save_figure(plot_pr_roc(outputs, names, f"{split} · {head}"), report_dir / f"{prefix}_pr_roc.png")
+        if settings.figures:  # one diagram per head: two lines and a histogram, readable at any class count
+            reliability = plot_reliability(outputs, f"{split} · {head}: reliability")
+            save_figure(reliability, report_dir / f"{prefix}_reliability.png")
     return list(labelled)
 
 
