@@ -4,9 +4,10 @@ Run (from the repository root), with a train.py checkpoint or an ONNX file made 
     python inference/demo_app.py --checkpoint runs/<experiment>/<time>/checkpoints/best.ckpt [--port 8501]
     streamlit run inference/demo_app.py -- --checkpoint model.onnx
     SIGN_DEMO_MODEL=model.onnx streamlit run inference/demo_app.py
-then open http://localhost:8501 (`--address 0.0.0.0` serves other machines too). The upload is read and
-preprocessed exactly as `inference/predict.py` reads a file. Probabilities are calibrated; below the minimum
-confidence (`--min_confidence P`, and a slider on the page) a head answers `unknown`, its top 5 still shown.
+then open http://localhost:8501 (`--address 0.0.0.0` serves other machines too). The upload is read and preprocessed
+exactly as `inference/predict.py` reads a file; for a model that reads landmarks, MediaPipe Holistic runs over it
+and the page shows the skeleton it found over the frames the model saw. Probabilities are calibrated; below the
+minimum confidence (`--min_confidence P`, and a slider on the page) a head answers `unknown`, its top 5 still shown.
 """
 
 import argparse
@@ -25,9 +26,12 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from datasets.errors import DataError
-from datasets.media_inputs import IMAGE_SUFFIXES, VIDEO_SUFFIXES, find_inputs
+from datasets.media_inputs import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from inference.confidence import UNKNOWN, add_min_confidence_argument, best_or_unknown
+from inference.holistic import NOBODY, NobodyDetected
+from inference.model_inputs import ClipReader
 from inference.predictor import InferenceError, Predictor, load_predictor, top_k
+from inference.skeleton_drawing import skeleton_frames
 from utils.config import ConfigError
 
 # pylint: enable=wrong-import-position
@@ -53,14 +57,18 @@ def cached_predictor(path: str) -> Predictor:
 
 
 def predict_upload(predictor: Predictor, name: str, data: bytes) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(the frames the model sees, uint8 `[T, H, W, 3]`; {head: probabilities `[C]`}) for an uploaded image or
-    video, read like `predict.py` reads a file."""
+    """(the frames the model sees, uint8 `[T, H, W, 3]`, with the skeleton MediaPipe found drawn on for a model that
+    reads landmarks; {head: probabilities `[C]`}) for an uploaded image or video, read like `predict.py` reads a
+    file. `NobodyDetected` when MediaPipe finds none of the model's joints."""
+    reader = ClipReader(predictor)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
-        clip = find_inputs(path)[0].read(predictor.frame_indices)
-    probabilities = predictor.predict([predictor.preprocess(clip)])[0]
-    return clip.permute(0, 2, 3, 1).numpy(), probabilities
+        clip = reader.read(reader.find(path)[0], keep_frames=True)
+    probabilities = predictor.predict([clip.inputs])[0]
+    if reader.spec is not None and clip.landmarks is not None:
+        return skeleton_frames(clip.frames, clip.landmarks, reader.spec), probabilities
+    return clip.frames, probabilities
 
 
 def show_predictions(predictor: Predictor, probabilities: dict[str, np.ndarray], min_confidence: float = 0.0) -> None:
@@ -101,6 +109,9 @@ def app(model: Optional[Path], min_confidence: float = 0.0) -> None:
         return
     try:
         frames, probabilities = predict_upload(predictor, upload.name, upload.getvalue())
+    except NobodyDetected:
+        st.warning(f"{upload.name}: {NOBODY}, so there is nothing for the model to read.")
+        return
     except DataError as error:
         st.error(str(error))
         return
@@ -112,7 +123,8 @@ def app(model: Optional[Path], min_confidence: float = 0.0) -> None:
             st.video(upload.getvalue())
             # The player may not know the codec; the sampled frames always show.
             st.image(list(frames), caption=[f"frame {i + 1}" for i in range(len(frames))], width=96)
-            st.caption(f"The {len(frames)} frames the model sees (validation sampling).")
+            skeleton = ", with the skeleton MediaPipe found" if "landmarks" in predictor.inputs else ""
+            st.caption(f"The {len(frames)} frames the model sees (validation sampling){skeleton}.")
     with results:
         show_predictions(predictor, probabilities, min_confidence)
 

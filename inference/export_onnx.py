@@ -5,11 +5,15 @@ Usage (from the repository root):
     python inference/export_onnx.py --checkpoint best.ckpt --output model.onnx --check_input clip.mp4 \\
         --check_input photos/
 
-The ONNX model has inputs `frames` float [batch, time, 3, H, W] and `mask` bool [batch, time] (True = a real frame)
-and one output per head (logits [batch, num_class], named after the head). Its metadata carries the training config
-and the class names, so `inference/predict.py --runtime onnx` needs nothing else. After export the model is run by ONNX
-Runtime on random clips (with padding) and on real ones, and the largest absolute difference of the logits from
-PyTorch's is printed; above `--atol` the exit status is 1. A bad checkpoint or input: exit status 2.
+The ONNX model has inputs `frames` float [batch, time, 3, H, W] (a model of frames), `landmarks` float
+[batch, time, joints, 3] (x, y, z of the training data's landmark parts, NaN = not detected; a landmark model), both
+(a fused model, frames first), then `mask` bool [batch, time] (True = a real frame); batch and time are dynamic. One
+output per head (logits [batch, num_class], named after the head). Its metadata carries the training config, the
+class names and each head's calibration temperature, so `inference/predict.py --runtime onnx` needs nothing else.
+After export the model is run by ONNX Runtime on random clips (with padding) and on real ones, and the largest
+absolute difference of the logits from PyTorch's is printed (real landmark-model clips go through MediaPipe, as
+predict.py reads them; clips in which it finds nobody are left out); above `--atol` the exit status is 1. A bad
+checkpoint or input: exit status 2.
 """
 
 import argparse
@@ -24,21 +28,23 @@ import torch
 from torch import Tensor, nn
 
 from datasets.errors import DataError
-from datasets.media_inputs import find_inputs
+from datasets.landmark_files import PART_SIZES, joint_names
+from inference.holistic import NobodyDetected
+from inference.model_inputs import ClipReader, Item
 from inference.predictor import (
-    INPUT_NAMES,
     METADATA_CLASS_NAMES,
     METADATA_CONFIG,
     METADATA_TEMPERATURES,
     InferenceError,
     Predictor,
     TorchPredictor,
-    batch_clips,
+    batch_inputs,
     load_module,
     load_predictor,
 )
 from training.lightning_module import SignClassifier
 from utils.config import ConfigError, TrainConfig
+from utils.config_data import landmark_parts
 
 # pylint: enable=wrong-import-position
 
@@ -46,18 +52,41 @@ REAL_CLIPS = 4  # real clips taken from the training data when no --check_input 
 ONNX_OPSET = 18
 
 
-class _HeadsAsTuple(nn.Module):
-    """The sign model with its `{head: logits}` output as a tuple in head order (ONNX outputs are positional)."""
+class _HeadsAsTuple(nn.Module):  # pylint: disable=abstract-method  # each subclass has its own forward()
+    """The sign model with its `{head: logits}` output as a tuple in head order (ONNX outputs are positional); one
+    subclass per kind of model, whose `forward` arguments are the ONNX inputs' names and order."""
 
     def __init__(self, module: SignClassifier) -> None:
         super().__init__()
         self.model = module.model
-        self.heads = list(module.heads)
+        self.heads = list(module.head_configs)
 
+    def outputs(self, frames: Optional[Tensor], mask: Tensor, landmarks: Optional[Tensor]) -> tuple[Tensor, ...]:
+        """One `[B, num_class]` tensor per head."""
+        logits = self.model(frames, mask, landmarks)
+        return tuple(logits[head] for head in self.heads)
+
+
+class _Frames(_HeadsAsTuple):
     def forward(self, frames: Tensor, mask: Tensor) -> tuple[Tensor, ...]:
         """frames `[B, T, 3, H, W]`, mask `[B, T]` -> one `[B, num_class]` tensor per head."""
-        logits = self.model(frames, mask)
-        return tuple(logits[head] for head in self.heads)
+        return self.outputs(frames, mask, None)
+
+
+class _Landmarks(_HeadsAsTuple):
+    def forward(self, landmarks: Tensor, mask: Tensor) -> tuple[Tensor, ...]:
+        """landmarks `[B, T, J, 3]` (NaN = not detected), mask `[B, T]` -> one `[B, num_class]` tensor per head."""
+        return self.outputs(None, mask, landmarks)
+
+
+class _Fused(_HeadsAsTuple):
+    def forward(self, frames: Tensor, landmarks: Tensor, mask: Tensor) -> tuple[Tensor, ...]:
+        """frames `[B, T, 3, H, W]`, landmarks `[B, T, J, 3]`, mask `[B, T]` -> one `[B, num_class]` per head."""
+        return self.outputs(frames, mask, landmarks)
+
+
+# The model's inputs (SignModel.inputs) -> its wrapper; the ONNX inputs are these names, then `mask`.
+WRAPPERS = {("frames",): _Frames, ("landmarks",): _Landmarks, ("frames", "landmarks"): _Fused}
 
 
 def example_frames(config: TrainConfig, batch: int, time: int) -> Tensor:
@@ -71,6 +100,18 @@ def example_frames(config: TrainConfig, batch: int, time: int) -> Tensor:
     return torch.randn(batch, time, 3, height, width)
 
 
+def example_landmarks(config: TrainConfig, batch: int, time: int) -> Tensor:
+    """Random landmarks `[batch, time, J, 3]` of the training data's parts, in frame fractions; each part missing
+    (NaN) in every third frame, from a different frame for each part."""
+    parts = landmark_parts(config.general_parameters.datasets())
+    landmarks = 0.2 + 0.6 * torch.rand(batch, time, len(joint_names(parts)), 3)
+    offset = 0
+    for number, part in enumerate(parts):
+        landmarks[:, number % 3 :: 3, offset : offset + PART_SIZES[part]] = float("nan")
+        offset += PART_SIZES[part]
+    return landmarks
+
+
 def padded_mask(batch: int, time: int) -> Tensor:
     """bool `[batch, time]`: the first clip has only its first half real (when it has 2+ frames), the rest full."""
     mask = torch.ones(batch, time, dtype=torch.bool)
@@ -78,25 +119,44 @@ def padded_mask(batch: int, time: int) -> Tensor:
     return mask
 
 
+def example_inputs(config: TrainConfig, batch: int, time: int) -> dict[str, Tensor]:
+    """Random inputs of the model `config` describes (`frames` and/or `landmarks`, then `mask`), `batch` clips of
+    `time` frames, the first clip half padding."""
+    inputs = {}
+    if config.feature_extractor.use_frames:
+        inputs["frames"] = example_frames(config, batch, time)
+    if config.feature_extractor.use_landmarks:
+        inputs["landmarks"] = example_landmarks(config, batch, time)
+    return inputs | {"mask": padded_mask(batch, time)}
+
+
+def dynamic_axes(config: TrainConfig, inputs: list[str]) -> dict[str, dict[int, object]]:
+    """Each ONNX input's dynamic axes: batch and time (and a frame's height and width without a centre crop)."""
+    # The first input names the batch and time axes; the others share them, and DYNAMIC lets export link them
+    # (naming them twice warns).
+    linked = {0: torch.export.Dim.DYNAMIC, 1: torch.export.Dim.DYNAMIC}
+    axes = {name: dict(linked) for name in inputs}
+    axes[inputs[0]] = {0: torch.export.Dim("batch"), 1: torch.export.Dim("time")}
+    if "frames" in axes and not config.augmentations_parameters.apply_center_crop:
+        axes["frames"] |= {3: torch.export.Dim("height"), 4: torch.export.Dim("width")}
+    return axes
+
+
 def export_onnx(module: SignClassifier, path: Path) -> None:
     """Write `module` as an ONNX model with dynamic batch and time axes, its config and class names as metadata.
 
     Without a centre crop the frame size depends on the input, so height and width are dynamic too.
     """
-    wrapper = _HeadsAsTuple(module).eval()
+    wrapper = WRAPPERS[module.model.inputs](module).eval()
     config = module.config
-    frames_axes = {0: torch.export.Dim("batch"), 1: torch.export.Dim("time")}
-    if not config.augmentations_parameters.apply_center_crop:
-        frames_axes |= {3: torch.export.Dim("height"), 4: torch.export.Dim("width")}
-    # The mask shares the frames' batch and time axes; DYNAMIC lets export link them (naming them twice warns).
-    mask_axes = {0: torch.export.Dim.DYNAMIC, 1: torch.export.Dim.DYNAMIC}
-    time = max(2, config.train_parameters.num_segments)
+    names = [*module.model.inputs, "mask"]
+    example = example_inputs(config, 2, max(2, config.train_parameters.num_segments))
     program = torch.onnx.export(
         wrapper,
-        (example_frames(config, 2, time), padded_mask(2, time)),
-        input_names=list(INPUT_NAMES),
+        tuple(example[name] for name in names),
+        input_names=names,
         output_names=wrapper.heads,
-        dynamic_shapes={"frames": frames_axes, "mask": mask_axes},
+        dynamic_shapes=dynamic_axes(config, names),
         opset_version=ONNX_OPSET,
         dynamo=True,
         verbose=False,
@@ -109,9 +169,10 @@ def export_onnx(module: SignClassifier, path: Path) -> None:
     program.save(path)
 
 
-def largest_difference(reference: Predictor, other: Predictor, frames: Tensor, mask: Tensor) -> float:
-    """The largest absolute difference of any head's logits between two predictors on one batch."""
-    expected, actual = reference.logits(frames, mask), other.logits(frames, mask)
+def largest_difference(reference: Predictor, other: Predictor, batch: dict[str, Tensor]) -> float:
+    """The largest absolute difference of any head's logits between two predictors on one batch of inputs."""
+    inputs = (batch.get("frames"), batch["mask"], batch.get("landmarks"))
+    expected, actual = reference.logits(*inputs), other.logits(*inputs)
     return max(float(np.abs(expected[head] - actual[head]).max()) for head in reference.heads)
 
 
@@ -120,34 +181,45 @@ def random_checks(reference: Predictor, other: Predictor) -> list[tuple[str, flo
     length = reference.num_segments
     checks = []
     for batch, time in ((1, 1), (2, length), (3, 2 * length + 1)):
-        frames, mask = example_frames(reference.config, batch, time), padded_mask(batch, time)
-        checks.append(
-            (f"random: {batch} clip(s) x {time} frame(s)", largest_difference(reference, other, frames, mask))
-        )
+        inputs = example_inputs(reference.config, batch, time)
+        checks.append((f"random: {batch} clip(s) x {time} frame(s)", largest_difference(reference, other, inputs)))
     return checks
 
 
-def real_inputs(config: TrainConfig, check_inputs: list[Path]) -> list:
+def real_inputs(config: TrainConfig, reader: ClipReader, check_inputs: list[Path]) -> list[Item]:
     """The `--check_input` clips, or a few clips spread over the training data when it is on this machine."""
     if check_inputs:
-        return [item for path in check_inputs for item in find_inputs(path)]
+        return [item for path in check_inputs for item in reader.find(path)]
     folders = [Path(entry.path) for entry in config.general_parameters.datasets() if Path(entry.path).is_dir()]
     if not folders:
         logging.getLogger(__name__).warning("no real inputs: the training data is not here; pass --check_input")
         return []
-    items = find_inputs(folders[0])
+    items = reader.find(folders[0])
     return items[:: max(1, len(items) // REAL_CLIPS)][:REAL_CLIPS]
 
 
-def real_check(reference: Predictor, other: Predictor, items: list) -> list[tuple[str, float]]:
-    """(description, difference) on real clips, preprocessed as in validation, all in one padded batch per size."""
-    clips = [reference.preprocess(item.read(reference.frame_indices)) for item in items]
+def real_check(
+    reference: Predictor, other: Predictor, reader: ClipReader, items: list[Item]
+) -> list[tuple[str, float]]:
+    """(description, difference) on real clips, read as in validation, all in one padded batch per frame size;
+    clips in which MediaPipe finds nobody are left out (with a warning)."""
+    clips = []
+    for item in items:
+        try:
+            clips.append(reader.read(item).inputs)
+        except NobodyDetected as error:
+            logging.getLogger(__name__).warning("not compared: %s", error)
     checks = []
-    for size in sorted({tuple(clip.shape[1:]) for clip in clips}):
-        frames, mask = batch_clips([clip for clip in clips if tuple(clip.shape[1:]) == size])
-        description = f"real: {len(mask)} clip(s) of {size[1]}x{size[2]}"
-        checks.append((description, largest_difference(reference, other, frames, mask)))
+    for size in sorted({_frame_size(clip) for clip in clips}):
+        batch = batch_inputs([clip for clip in clips if _frame_size(clip) == size])
+        description = f"real: {len(batch['mask'])} clip(s)" + (f" of {size[1]}x{size[2]}" if size else "")
+        checks.append((description, largest_difference(reference, other, batch)))
     return checks
+
+
+def _frame_size(clip: dict[str, Tensor]) -> tuple[int, ...]:
+    """The size of a clip's frames, () for landmarks alone: clips of one size share a batch."""
+    return tuple(clip["frames"].shape[1:]) if "frames" in clip else ()
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -173,16 +245,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         module = load_module(args.checkpoint)
-        reference = TorchPredictor(module, args.checkpoint)  # refuses a model it cannot feed, before exporting
-        items = real_inputs(module.config, args.check_input)
+        reference = TorchPredictor(module, args.checkpoint)
+        reader = ClipReader(reference)
+        items = real_inputs(module.config, reader, args.check_input)  # a bad --check_input fails before exporting
         export_onnx(module, args.output)
         exported = load_predictor(args.output)
-        checks = random_checks(reference, exported) + real_check(reference, exported, items)
+        checks = random_checks(reference, exported) + real_check(reference, exported, reader, items)
     except (ConfigError, DataError, InferenceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     size_mb = args.output.stat().st_size / 2**20
-    print(f"exported {args.output} ({size_mb:.1f} MB): inputs frames, mask; outputs {', '.join(reference.heads)}")
+    inputs = ", ".join([*reference.inputs, "mask"])
+    print(f"exported {args.output} ({size_mb:.1f} MB): inputs {inputs}; outputs {', '.join(reference.heads)}")
     for description, difference in checks:
         print(f"  {description:<36} max |onnx - torch| = {difference:.2e}")
     worst = max(difference for _, difference in checks)

@@ -6,11 +6,14 @@ Usage (from the repository root):
     python inference/predict.py --checkpoint model.onnx --runtime onnx --input photos/ --top_k 3 --output results.json
 
 `--input` is an image, a video, a folder of frames (HearAI layout `<clip>/<clip>_<i>.jpg`), a Sign MNIST CSV
-(`label,pixel1..pixel784`, also .csv.gz) or a folder of these. Frames are picked and preprocessed exactly as for
-validation. Probabilities are calibrated (the temperatures fitted on the validation split, stored in the model file).
-With `--min_confidence P` a head whose best probability is below P answers `unknown`; the top-k is still printed and
-written (JSON: `answers` beside `heads`; CSV: the `answer` column). A bad input or model file: a message naming it
-and exit status 2.
+(`label,pixel1..pixel784`, also .csv.gz) or a folder of these; for a landmarks-only model also landmark files (.npz,
+.parquet, .pose) and MP_Data sequence folders (`<sequence>/<frame>.npy`). Frames are picked and preprocessed exactly
+as for validation; a model that reads landmarks gets MediaPipe Holistic's over the clip's frames, as
+data_preprocessing/extract_landmarks.py extracts them (docs/landmark_inference.md). A clip in which MediaPipe finds
+nobody is reported as such ("no hands or body detected") instead of a prediction. Probabilities are calibrated (the
+temperatures fitted on the validation split, stored in the model file). With `--min_confidence P` a head whose best
+probability is below P answers `unknown`; the top-k is still printed and written (JSON: `answers` beside `heads`;
+CSV: the `answer` column). A bad input or model file: a message naming it and exit status 2.
 """
 
 import argparse
@@ -19,15 +22,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 from torch import Tensor
 from tqdm import tqdm
 
 from datasets.errors import DataError
-from datasets.media_inputs import InputItem, find_inputs, parse_rows
+from datasets.media_inputs import parse_rows
 from inference.confidence import UNKNOWN, add_min_confidence_argument, best_or_unknown
+from inference.holistic import NOBODY, NobodyDetected
+from inference.model_inputs import ClipReader, Item
 from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
 from utils.config import ConfigError
 
@@ -62,31 +67,55 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 
 
 def predict_items(
-    predictor: Predictor, items: list[InputItem], batch_size: int
-) -> Iterator[tuple[InputItem, dict[str, np.ndarray]]]:
-    """(item, {head: probabilities `[C]`}) for every item, in order, with a progress bar over many items.
-
-    Clips go to the model in batches of up to `batch_size` clips of one frame size.
-    """
-    batch: list[tuple[InputItem, Tensor]] = []
+    predictor: Predictor, reader: ClipReader, items: list[Item], batch_size: int
+) -> Iterator[tuple[Item, Union[dict[str, np.ndarray], str]]]:
+    """(item, {head: probabilities `[C]`}, or the message why there are none) for every item, in order, with a
+    progress bar over many items. Clips go to the model in batches of up to `batch_size` clips of one frame size;
+    a clip in which MediaPipe finds nobody gets `NOBODY` instead of a prediction."""
+    batch: list[tuple[Item, dict[str, Tensor]]] = []
     with tqdm(total=len(items), unit="clip", disable=len(items) < 2, file=sys.stderr) as progress:
         for item in items:
-            clip = predictor.preprocess(item.read(predictor.frame_indices))
-            if batch and (len(batch) == batch_size or batch[0][1].shape[1:] != clip.shape[1:]):
-                yield from zip([i for i, _ in batch], predictor.predict([c for _, c in batch]))
-                progress.update(len(batch))
-                batch = []
+            try:
+                clip = reader.read(item).inputs
+            except NobodyDetected:
+                yield from _predict_batch(predictor, batch, progress)
+                progress.update()
+                yield item, NOBODY
+                continue
+            if batch and (len(batch) == batch_size or _frame_size(batch[0][1]) != _frame_size(clip)):
+                yield from _predict_batch(predictor, batch, progress)
             batch.append((item, clip))
-        if batch:
-            yield from zip([i for i, _ in batch], predictor.predict([c for _, c in batch]))
-            progress.update(len(batch))
+        yield from _predict_batch(predictor, batch, progress)
+
+
+def _frame_size(clip: dict[str, Tensor]) -> Optional[tuple[int, ...]]:
+    """What clips of one batch must share: the frames' size (landmarks all have the same joints)."""
+    return tuple(clip["frames"].shape[1:]) if "frames" in clip else None
+
+
+def _predict_batch(
+    predictor: Predictor, batch: list[tuple[Item, dict[str, Tensor]]], progress: tqdm
+) -> Iterator[tuple[Item, dict[str, np.ndarray]]]:
+    """Predict the clips of `batch` and empty it."""
+    if not batch:
+        return
+    items, results = [item for item, _ in batch], predictor.predict([clip for _, clip in batch])
+    batch.clear()
+    progress.update(len(items))
+    yield from zip(items, results)
 
 
 def result_record(
-    item: InputItem, probabilities: dict[str, np.ndarray], predictor: Predictor, k: int, threshold: float = 0.0
+    item: Item, probabilities: Union[dict[str, np.ndarray], str], predictor: Predictor, k: int, threshold: float = 0.0
 ) -> dict:
     """One input's result: `{input, label, answers: {head: class or unknown}, heads: {head: [{class, probability},
-    ...]}}`, best class first; a head answers `unknown` when its best probability is below `threshold`."""
+    ...]}}`, best class first; a head answers `unknown` when its best probability is below `threshold`. Without
+    probabilities (`probabilities` is the reason, e.g. `NOBODY`): every head answers the reason, no classes, and
+    `message` says it."""
+    if isinstance(probabilities, str):
+        answers = {head: probabilities for head in predictor.heads}
+        heads: dict[str, list] = {head: [] for head in predictor.heads}
+        return {"input": item.name, "label": item.label, "answers": answers, "heads": heads, "message": probabilities}
     heads = {
         head: [{"class": name, "probability": p} for name, p in top_k(values, predictor.class_names[head], k)]
         for head, values in probabilities.items()
@@ -101,6 +130,8 @@ def format_record(record: dict[str, Any]) -> str:
     """The lines printed for one input: its name, then each head's classes with probabilities."""
     label = "" if record["label"] is None else f"  (label {record['label']})"
     lines = [f"{record['input']}{label}"]
+    if "message" in record:
+        return "\n".join(lines + [f"  {record['message']}"])
     width = max(len(head) for head in record["heads"])
     for head, ranked in record["heads"].items():
         classes = "  ".join(f"{entry['class']} {entry['probability']:.3f}" for entry in ranked)
@@ -119,6 +150,10 @@ def write_results(records: list[dict[str, Any]], path: Path) -> None:
         writer = csv.writer(file)
         writer.writerow(CSV_COLUMNS)
         for record in records:
+            if "message" in record:  # one row per head, its answer the reason why there are no classes
+                writer.writerows(
+                    [record["input"], record["label"], head, record["message"], "", "", ""] for head in record["heads"]
+                )
             for head, ranked in record["heads"].items():
                 for rank, entry in enumerate(ranked, start=1):
                     answer = record["answers"][head]
@@ -130,9 +165,10 @@ def write_results(records: list[dict[str, Any]], path: Path) -> None:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Load the model, predict every input (printing each result) and return the records."""
     predictor = load_predictor(args.checkpoint, args.runtime)
-    items = find_inputs(args.input, parse_rows(args.rows), args.folder_is_clip)
+    reader = ClipReader(predictor)
+    items = reader.find(args.input, parse_rows(args.rows), args.folder_is_clip)
     records = []
-    for item, probabilities in predict_items(predictor, items, args.batch_size):
+    for item, probabilities in predict_items(predictor, reader, items, args.batch_size):
         records.append(result_record(item, probabilities, predictor, args.top_k, args.min_confidence))
         tqdm.write(format_record(records[-1]))
     return records

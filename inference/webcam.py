@@ -4,12 +4,15 @@ Usage (from the repository root):
     python inference/webcam.py --checkpoint best.ckpt --source 0                       # camera 0 in a window; q quits
     python inference/webcam.py --checkpoint model.onnx --source clip.mp4 --headless --output annotated.mp4
 
-Every frame is preprocessed as in validation and kept in a sliding window of the last `--window` frames; every
-`--stride` frames the model sees `num_segments` of them, picked by the validation sampling. The frame shows the
-region of interest (the part of the frame the model sees: `--roi`, then the validation resize and centre crop) and
-each head's best class (calibrated probability), greyed out below `--threshold`; below `--min_confidence` a head
-shows `unknown`. `--headless` writes the annotated video instead of opening a window. A source that cannot be
-opened: a message naming it and exit status 2.
+Every frame is preprocessed as in validation (a model that reads landmarks: MediaPipe Holistic in tracking mode
+gives its landmarks, as data_preprocessing/extract_landmarks.py runs it over a video) and kept in a sliding window
+of the last `--window` frames; every `--stride` frames the model sees `num_segments` of them, picked by the
+validation sampling. The frame shows the region of interest (the part of the frame the model sees: `--roi`, then the
+validation resize and centre crop for a model of frames), the skeleton MediaPipe found (landmark models), the
+frames/s with the time per frame spent in landmark extraction and in the model, and each head's best class
+(calibrated probability), greyed out below `--threshold`; below `--min_confidence` a head shows `unknown`.
+`--headless` writes the annotated video instead of opening a window. A source that cannot be opened: a message
+naming it and exit status 2.
 """
 
 import argparse
@@ -17,18 +20,18 @@ import logging
 import os
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 import cv2
 import numpy as np
-import torch
 
 from datasets.errors import DataError
 from inference.confidence import UNKNOWN, add_min_confidence_argument
 from inference.predictor import RUNTIMES, InferenceError, Predictor, load_predictor, top_k
+from inference.skeleton_drawing import draw_skeleton
+from inference.stream_window import SlidingWindow
 from utils.config import ConfigError
 from utils.config_schema import AugmentationsParameters
 
@@ -59,11 +62,23 @@ class StreamStats:
     predictions: int = 0
     seconds: float = 0.0
     last: Optional[list[str]] = None
+    landmark_seconds: float = 0.0  # in MediaPipe Holistic
+    model_seconds: float = 0.0  # in the model
 
     @property
     def fps(self) -> float:
         """Frames processed per second of wall time (decoding, model, drawing and writing included)."""
         return self.frames / self.seconds if self.seconds else 0.0
+
+    def split(self) -> str:
+        """Milliseconds per frame spent in landmark extraction, in the model, and in the rest (decoding, drawing,
+        writing, preprocessing)."""
+        per_frame = 1000 / max(self.frames, 1)
+        rest = self.seconds - self.landmark_seconds - self.model_seconds
+        return (
+            f"landmarks {self.landmark_seconds * per_frame:.1f} ms, model {self.model_seconds * per_frame:.1f} ms, "
+            f"rest {rest * per_frame:.1f} ms per frame"
+        )
 
 
 def seen_region(roi: Box, augmentations: AugmentationsParameters) -> Box:
@@ -84,26 +99,6 @@ def crop_roi(frame: np.ndarray, roi: Optional[Box]) -> tuple[np.ndarray, Box]:
     return cv2.cvtColor(frame[y : y + height, x : x + width], cv2.COLOR_BGR2RGB), (x, y, width, height)
 
 
-class SlidingWindow:
-    """The last `size` preprocessed frames of a stream; `clip()` samples them as validation samples a clip."""
-
-    def __init__(self, predictor: Predictor, size: int, fps: Optional[float], name: str) -> None:
-        self.predictor = predictor
-        self.frames: deque = deque(maxlen=size)
-        self.fps = fps
-        self.name = name
-
-    def push(self, rgb: np.ndarray) -> None:
-        """Add one uint8 RGB frame `[H, W, 3]`, preprocessed to float `[3, h, w]`."""
-        clip = torch.from_numpy(rgb).permute(2, 0, 1).unsqueeze(0)
-        self.frames.append(self.predictor.preprocess(clip)[0])
-
-    def clip(self) -> torch.Tensor:
-        """float `[T, 3, h, w]`: the window's frames that the model's frame sampling picks."""
-        indices = self.predictor.frame_indices(len(self.frames), self.fps, self.name)
-        return torch.stack([self.frames[i] for i in indices])
-
-
 def prediction_lines(
     predictor: Predictor, probabilities: dict[str, np.ndarray], min_confidence: float = 0.0
 ) -> list[tuple[str, float]]:
@@ -117,13 +112,13 @@ def prediction_lines(
     return lines
 
 
-def draw(frame: np.ndarray, roi: Box, lines: list[tuple[str, float]], threshold: float, fps: float) -> None:
-    """Draw the region of interest, each head's prediction (grey below `threshold`) and the fps, in place."""
+def draw(frame: np.ndarray, roi: Box, lines: list[tuple[str, float]], threshold: float, speed: str) -> None:
+    """Draw the region of interest, the `speed` line and each head's prediction (grey below `threshold`), in place."""
     x, y, width, height = roi
     cv2.rectangle(frame, (x, y), (x + width, y + height), ROI_COLOUR, 2)
     scale = max(0.35, frame.shape[0] / 900)
     step = int(28 * scale) + 4
-    for row, (text, probability) in enumerate([(f"{fps:.1f} fps", 1.0)] + lines):
+    for row, (text, probability) in enumerate([(speed, 1.0)] + lines):
         origin = (6, step * (row + 1))
         colour = CONFIDENT if probability >= threshold else UNSURE
         # A dark outline keeps the text legible on any background.
@@ -136,25 +131,60 @@ def run_stream(
 ) -> StreamStats:
     """Read `capture` to its end (or `max_frames`), predicting and drawing; `sink` gets each annotated BGR frame and
     returns False to stop."""
-    fps = capture.get(cv2.CAP_PROP_FPS) or None
-    window = SlidingWindow(predictor, settings.window, fps, "the stream")
+    window = SlidingWindow(predictor, settings.window, capture.get(cv2.CAP_PROP_FPS) or None, "the stream")
     stats, lines, started = StreamStats(), [], time.perf_counter()
-    while settings.max_frames is None or stats.frames < settings.max_frames:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        region, roi = crop_roi(frame, settings.roi)
-        window.push(region)
-        if stats.frames % settings.stride == 0:
-            lines = prediction_lines(predictor, predictor.predict([window.clip()])[0], settings.min_confidence)
-            stats.predictions += 1
-        stats.frames += 1
-        stats.seconds = time.perf_counter() - started
-        draw(frame, seen_region(roi, predictor.config.augmentations_parameters), lines, settings.threshold, stats.fps)
-        stats.last = [text for text, _ in lines]
-        if not sink(frame):
-            break
+    try:
+        while settings.max_frames is None or stats.frames < settings.max_frames:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            region, roi = crop_roi(frame, settings.roi)
+            window.push(region)
+            if stats.frames % settings.stride == 0:
+                lines = window_lines(window, settings.min_confidence)
+                stats.predictions += 1
+            stats.frames += 1
+            stats.seconds = time.perf_counter() - started
+            stats.landmark_seconds, stats.model_seconds = window.landmark_seconds, window.model_seconds
+            draw_frame(frame, window, roi, lines, settings.threshold, stats)
+            stats.last = [text for text, _ in lines]
+            if not sink(frame):
+                break
+    finally:
+        window.close()
     return stats
+
+
+def window_lines(window: SlidingWindow, min_confidence: float) -> list[tuple[str, float]]:
+    """Each head's line for the model's prediction on the window (`prediction_lines`), or one line saying that
+    MediaPipe found nobody in it."""
+    result = window.predict()
+    if isinstance(result, str):
+        return [(result, 0.0)]
+    return prediction_lines(window.predictor, result, min_confidence)
+
+
+def draw_frame(
+    frame: np.ndarray,
+    window: SlidingWindow,
+    roi: Box,
+    lines: list[tuple[str, float]],
+    threshold: float,
+    stats: StreamStats,
+) -> None:
+    """Annotate one frame: the last skeleton MediaPipe found in the region of interest (landmark models), the
+    region the model sees, the frames/s with its split, and the predictions."""
+    predictor = window.predictor
+    if window.spec is not None and window.latest is not None:
+        draw_skeleton(frame, window.latest, window.spec, roi)
+    # MediaPipe sees the whole region of interest; a model of frames its validation resize and centre crop.
+    seen = seen_region(roi, predictor.config.augmentations_parameters) if "frames" in predictor.inputs else roi
+    per_frame = 1000 / max(stats.frames, 1)
+    speed = f"{stats.fps:.1f} fps"
+    if window.spec is not None:
+        speed += f" | landmarks {stats.landmark_seconds * per_frame:.0f} ms"
+    speed += f" | model {stats.model_seconds * per_frame:.1f} ms"
+    draw(frame, seen, lines, threshold, speed)
 
 
 def open_source(source: str) -> cv2.VideoCapture:
@@ -261,7 +291,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"processed {stats.frames} frames ({stats.predictions} predictions) in {stats.seconds:.1f} s: ", end="")
-    print(f"{stats.fps:.1f} frames/s")
+    print(f"{stats.fps:.1f} frames/s; {stats.split()}")
     print("last prediction: " + "; ".join(stats.last or ["none"]))
     if args.output is not None:
         print(f"wrote {args.output}")

@@ -12,6 +12,7 @@ import yaml
 import train
 from data_preprocessing.make_synthetic import make_synthetic_dataset
 from inference import export_onnx
+from tests import landmark_checkpoints
 from utils.config import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +92,40 @@ def fixture_tiny_video(tmp_path_factory, tiny_dataset) -> Path:
         writer.write(cv2.resize(cv2.imread(str(frames[index % len(frames)])), (64, 48)))  # pylint: disable=no-member
     writer.release()
     return path
+
+
+@pytest.fixture(scope="session", name="landmark_checkpoint")
+def fixture_landmark_checkpoint(tmp_path_factory) -> Path:
+    """best.ckpt of a tiny landmarks-only run (graph network, `upper_body_hands`), trained once per test session."""
+    return landmark_checkpoints.landmark_checkpoint(tmp_path_factory.mktemp("landmark_run"))
+
+
+@pytest.fixture(scope="session", name="fused_checkpoint")
+def fixture_fused_checkpoint(tmp_path_factory) -> Path:
+    """best.ckpt of a tiny run with frames and the drawn hand's landmarks fused, trained once per test session."""
+    folder = tmp_path_factory.mktemp("fused_run")
+    data = landmark_checkpoints.fused_dataset(folder)
+    tiny_config = read_yaml(write_tiny_config(folder, data))
+    return landmark_checkpoints.trained_checkpoint(landmark_checkpoints.fused_config(tiny_config, data), folder)
+
+
+def exported(checkpoint: Path, folder: Path, name: str) -> Path:
+    """`checkpoint` exported by `inference/export_onnx.py` into `folder/name`; its report is in `folder/export.txt`."""
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        status = export_onnx.main(["--checkpoint", str(checkpoint), "--output", str(folder / name)])
+    assert status == 0, report.getvalue()
+    (folder / "export.txt").write_text(report.getvalue(), encoding="utf-8")
+    return folder / name
+
+
+@pytest.fixture(scope="session", name="landmark_onnx")
+def fixture_landmark_onnx(tmp_path_factory, landmark_checkpoint) -> Path:
+    """`landmark_checkpoint` exported to ONNX once per test session (about 20 s)."""
+    return exported(landmark_checkpoint, tmp_path_factory.mktemp("landmark_onnx"), "landmarks.onnx")
+
+
+@pytest.fixture(scope="session", name="fused_onnx")
+def fixture_fused_onnx(tmp_path_factory, fused_checkpoint) -> Path:
+    """`fused_checkpoint` exported to ONNX once per test session (about 25 s: used by slow tests only)."""
+    return exported(fused_checkpoint, tmp_path_factory.mktemp("fused_onnx"), "fused.onnx")

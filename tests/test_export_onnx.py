@@ -43,7 +43,7 @@ def test_other_batch_sizes_and_clip_lengths_match_pytorch(tiny_onnx, tiny_checkp
     assert isinstance(exported, OnnxPredictor)
     frames = export_onnx.example_frames(reference.config, batch, time)
     mask = export_onnx.padded_mask(batch, time)
-    assert export_onnx.largest_difference(reference, exported, frames, mask) < 1e-4
+    assert export_onnx.largest_difference(reference, exported, {"frames": frames, "mask": mask}) < 1e-4
 
 
 def test_predict_with_onnx_runtime_gives_the_same_predictions(
