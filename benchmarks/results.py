@@ -42,6 +42,9 @@ COLUMNS = {
     "head": "head",
     "accuracy": "accuracy",
     "f1_weighted": "weighted F1",
+    "ece": "ECE",  # expected calibration error (15 bins) of the model's own probabilities
+    "ece_calibrated": "ECE calibrated",  # ... after temperature scaling fitted on the validation split
+    "temperature": "T",
     "note": "goal / note",
 }
 
@@ -104,6 +107,15 @@ EXPERIMENTS: dict[str, Experiment] = {
         "small_cnn_strided",
         splits=ASL_SPLITS,
         note="goal: test >= 0.995 and 28/28",
+    ),
+    "asl_small_cnn_5ep": Experiment(
+        "configs/asl_alphabet.yml",
+        "ASL Alphabet 64px, test (2,900) / official (28)",
+        ASL,
+        "small_cnn_strided",
+        ("train_parameters.epochs=5",),
+        ASL_SPLITS,
+        note="5 epochs (time budget on the shared machine): the calibration row of docs/calibration.md",
     ),
     "asl_resnet18": Experiment(
         "configs/asl_alphabet.yml",
@@ -199,6 +211,7 @@ def experiment_rows(key: str, experiment: Experiment, log_dir: Path) -> list[dic
     run_dir, seconds = run_train(key, experiment, log_dir)
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     base |= {"epochs": summary["epochs_trained"], "minutes": seconds / 60, "note": experiment.note}
+    temperatures = summary.get("calibration", {}).get("temperatures", {})
     rows = []
     for split in experiment.splits:
         count = summary["samples"].get(split, 0)
@@ -207,6 +220,8 @@ def experiment_rows(key: str, experiment: Experiment, log_dir: Path) -> list[dic
             rows.append(
                 base
                 | {"head": head, "accuracy": figures["accuracy"], "f1_weighted": figures["f1_weighted"]}
+                | {"ece": figures.get("ece"), "ece_calibrated": figures.get("ece_calibrated")}
+                | {"temperature": temperatures.get(head)}
                 | {"data": f"{experiment.data}: {split}, {correct}/{count} right"}
             )
     return rows
