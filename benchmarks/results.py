@@ -9,6 +9,7 @@ run's log.
 Usage (from the repository root):
     python benchmarks/results.py                              # every experiment (about an hour on 2 cores)
     python benchmarks/results.py --only sign_mnist seed_mlp   # some of them (--list names them)
+    python benchmarks/results.py --only signers_gcn signers_mlp signers_conv_transformer   # unseen signers, 5 folds
 """
 
 import argparse
@@ -25,6 +26,7 @@ from typing import Callable, Optional
 import torch
 
 from benchmarks import seed_models
+from benchmarks.signer_results import SIGNER_EXPERIMENTS, cv_rows
 from benchmarks.tables import markdown_table
 
 # pylint: enable=wrong-import-position
@@ -60,11 +62,13 @@ class Experiment:
     overrides: tuple[str, ...] = ()
     splits: tuple[str, ...] = ("test",)
     note: str = ""
+    cv: int = 0  # K > 0: `train.py --cv K`, one row of mean ± std over the folds (benchmarks/signer_results.py)
 
 
 SILFA = DATA / "silfa_mediapipe_parquet"
 ASL = DATA / "asl_alphabet"
 ASL_SPLITS = ("test", "official_test")
+SIGNERS_ZIP = DATA / "mediapipe_signers" / "mediapipe_signers.zip"
 
 
 def shipped_augmentations(rotation: float) -> tuple[str, ...]:
@@ -166,6 +170,12 @@ EXPERIMENTS: dict[str, Experiment] = {
         "out-of-distribution recipe; 5 epochs (time budget), as before",
     ),
 }
+# Unseen signers: 5-fold leave-signers-out cross-validation of each model (docs/cross_validation.md).
+SIGNERS_DATA = "mediapipe_signers: 8 glosses, 13 signers, 5-fold leave-signers-out test"
+EXPERIMENTS |= {
+    key: Experiment("configs/signers_gloss.yml", SIGNERS_DATA, SIGNERS_ZIP, model, overrides, note=note, cv=5)
+    for key, (model, overrides, note) in SIGNER_EXPERIMENTS.items()
+}
 SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {
     "seed_mlp": lambda args: seed_models.train_seed_mlp(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST),
     "seed_cnn": lambda args: seed_models.train_seed_cnn(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST, budget_s=args.seed_cnn_s),
@@ -191,6 +201,8 @@ def run_train(key: str, experiment: Experiment, log_dir: Path) -> tuple[Path, fl
     command = [sys.executable, "train.py", "--model_config_path", experiment.config]
     for override in (f"general_parameters.experiment_name=results_{key}", *experiment.overrides):
         command += ["--set", override]
+    if experiment.cv:
+        command += ["--cv", str(experiment.cv)]
     log = log_dir / f"{key}.log"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as output:
@@ -209,6 +221,8 @@ def experiment_rows(key: str, experiment: Experiment, log_dir: Path) -> list[dic
     if experiment.needs is not None and not experiment.needs.exists():
         return [base | {"note": f"skipped: {experiment.needs} is missing"}]
     run_dir, seconds = run_train(key, experiment, log_dir)
+    if experiment.cv:
+        return cv_rows(base | {"minutes": seconds / 60}, run_dir, experiment.overrides, experiment.note)
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     base |= {"epochs": summary["epochs_trained"], "minutes": seconds / 60, "note": experiment.note}
     temperatures = summary.get("calibration", {}).get("temperatures", {})
@@ -263,7 +277,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     if args.list:
         for key, experiment in EXPERIMENTS.items():
-            print(f"{key}: {experiment.config} {' '.join(experiment.overrides)}")
+            cv = f" --cv {experiment.cv}" if experiment.cv else ""
+            print(f"{key}: {experiment.config} {' '.join(experiment.overrides)}{cv}")
         print("\n".join(SEED_MODELS))
         return 0
     log_dir = args.output_dir / time.strftime("%Y%m%d-%H%M%S")

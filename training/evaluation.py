@@ -18,6 +18,7 @@ from torchmetrics.functional.classification import multiclass_accuracy, multicla
 
 from datasets.data_module import SignDataModule
 from training.calibration import ECE_BINS, ECE_NAMES, calibration_record, ece_before_after, fit_temperatures
+from training.reports.per_signer import signer_accuracy
 from training.reports.predictions import HeadPredictions, SplitPredictions
 from utils.config_schema import HEAD_METRIC_NAMES, HeadConfig
 
@@ -99,12 +100,16 @@ def calibrate_outputs(outputs: dict[str, SplitPredictions]) -> dict[str, float]:
 
 def summarise(outputs: dict[str, SplitPredictions], heads: dict[str, HeadConfig]) -> dict[str, Any]:
     """summary.json's figures: `{split: {head: figures}}`, `total_loss: {split: value}` and, with a val split,
-    `calibration: {method, fitted_on, temperatures: {head: T}, ece_bins}` (the temperatures the outputs carry)."""
+    `calibration: {method, fitted_on, temperatures: {head: T}, ece_bins}` (the temperatures the outputs carry) and,
+    where clips name their signers, `per_signer: {split: {head: {signer: accuracy}}}`."""
     summary: dict[str, Any] = {"total_loss": {}}
     for split, predictions in outputs.items():
         summary[split], summary["total_loss"][split] = split_figures(predictions, heads)
     if "val" in outputs:
         summary["calibration"] = calibration_record(output_temperatures(outputs)) | {"ece_bins": ECE_BINS}
+    per_signer = {split: signer_accuracy(predictions) for split, predictions in outputs.items()}
+    if any(per_signer.values()):  # `{split: {head: {signer: accuracy}}}`, where the clips name their signers
+        summary["per_signer"] = per_signer
     return summary
 
 

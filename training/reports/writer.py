@@ -15,6 +15,7 @@ from datasets.csv_rows import write_csv
 from training.reports.confusion import confusion_counts, most_confused_pairs, plot_confusion_matrix
 from training.reports.curves import best_step, plot_loss_curves, plot_metric_curves, read_fit_metrics
 from training.reports.page import write_index
+from training.reports.per_signer import write_signer_report
 from training.reports.pr_roc import plot_pr_roc
 from training.reports.reliability import plot_reliability
 from training.reports.predictions import SplitPredictions, write_predictions_csv
@@ -43,6 +44,7 @@ def write_split_report(
     labelled = {head: outputs.labelled() for head, outputs in predictions.heads.items()}
     labelled = {head: outputs for head, outputs in labelled.items() if len(outputs.targets)}
     write_predictions_csv(predictions, class_names, report_dir / f"{split}_predictions.csv")
+    write_signer_report(report_dir, split, predictions)  # accuracy per signer: whom the model fails on
     for head, outputs in labelled.items():
         names, prefix = class_names[head], f"{split}_{head}"
         counts = confusion_counts(outputs.targets, outputs.predictions, len(names))

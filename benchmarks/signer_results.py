@@ -1,0 +1,67 @@
+"""The leave-signers-out rows of the results table (benchmarks/results.py): `train.py --cv 5` on
+configs/signers_gloss.yml for each model of `bench_landmarks.SIGNER_MODELS`, reported as the mean ± standard
+deviation over the folds of the test signers' accuracy, with each fold's figure, the accuracy over every clip
+(pooled), the worst-recognised signer and the model's throughput at batch 32 on one core."""
+
+import json
+from pathlib import Path
+
+import torch
+
+from benchmarks.bench_landmarks import SIGNER_MODELS, signer_model_speed
+
+FLIP = "augmentations_parameters.landmarks.flip_probability=0.5"
+# results.py experiment name -> (model, --set overrides of configs/signers_gloss.yml, note)
+SIGNER_EXPERIMENTS = {
+    "signers_gcn": ("landmarks_gcn + transformer", SIGNER_MODELS["landmarks_gcn + transformer"], ""),
+    "signers_mlp": ("landmarks_mlp + transformer", SIGNER_MODELS["landmarks_mlp + transformer"], ""),
+    "signers_conv_transformer": (
+        "landmarks_mlp + conv_transformer",
+        SIGNER_MODELS["landmarks_mlp + conv_transformer"],
+        "",
+    ),
+    "signers_conv_transformer_flip": (
+        "landmarks_mlp + conv_transformer",
+        (*SIGNER_MODELS["landmarks_mlp + conv_transformer"], FLIP),
+        "flip_probability 0.5",
+    ),
+    "signers_gcn_flip": (
+        "landmarks_gcn + transformer",
+        (*SIGNER_MODELS["landmarks_gcn + transformer"], FLIP),
+        "flip 0.5",
+    ),
+}
+
+
+def mean_std(summary: dict, name: str) -> str:
+    """`0.9123 ± 0.0456` of the test gloss figure `name`."""
+    return f"{summary['mean']['test']['gloss'][name]:.4f} ± {summary['std']['test']['gloss'][name]:.4f}"
+
+
+def cv_rows(base: dict, cv_dir: Path, overrides: tuple[str, ...], note: str) -> list[dict]:
+    """One row from a finished cross-validation's cv_summary.json, with the model's batch-32 throughput."""
+    summary = json.loads((cv_dir / "cv_summary.json").read_text(encoding="utf-8"))
+    folds = summary["folds"]
+    per_fold = ", ".join(f"{fold['test']['gloss']['accuracy']:.3f}" for fold in folds)
+    worst = summary["per_signer"]["test"][0]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        speed = signer_model_speed(overrides, repeats=5)["batch 32"]
+    finally:
+        torch.set_num_threads(threads)
+    pooled = summary["pooled"]["test"]["gloss"]
+    details = (
+        f"folds: {per_fold}; pooled {pooled['accuracy']:.4f} over {pooled['clips']} clips; worst signer "
+        f"{worst['signer']} {worst['accuracy']:.2f}; batch 32: {speed:.0f} clips/s (1 core)"
+    )
+    return [
+        base
+        | {
+            "epochs": round(sum(fold["epochs_trained"] for fold in folds) / len(folds), 1),
+            "head": "gloss",
+            "accuracy": mean_std(summary, "accuracy"),
+            "f1_weighted": mean_std(summary, "f1_weighted"),
+            "note": f"{note + '; ' if note else ''}{details}; goal: mean accuracy >= 0.90",
+        }
+    ]
