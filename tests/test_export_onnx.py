@@ -8,8 +8,8 @@ import pytest
 import torch
 import yaml
 
-from datasets.media_inputs import find_inputs
 from inference import export_onnx, predict
+from inference.model_inputs import ClipReader
 from inference.predictor import OnnxPredictor, TorchPredictor, load_module, load_predictor
 from tests.conftest import write_tiny_config
 from training.lightning_module import SignClassifier
@@ -88,5 +88,6 @@ def test_every_temporal_encoder_exports(tmp_path, tiny_dataset, encoder):
     export_onnx.export_onnx(module, tmp_path / "model.onnx")
     reference, exported = TorchPredictor(module, tmp_path), load_predictor(tmp_path / "model.onnx")
     assert max(difference for _, difference in export_onnx.random_checks(reference, exported)) < 1e-4
-    items = find_inputs(tiny_dataset)[:3]
-    assert max(difference for _, difference in export_onnx.real_check(reference, exported, items)) < 1e-4
+    reader = ClipReader(reference)
+    items = reader.find(tiny_dataset)[:3]
+    assert max(difference for _, difference in export_onnx.real_check(reference, exported, reader, items)) < 1e-4
