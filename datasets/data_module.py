@@ -16,6 +16,7 @@ from datasets.clip_dataset import INPUTS, ClipDataset, unreadable_clips
 from datasets.collate import collate_clips
 from datasets.csv_rows import write_csv
 from datasets.errors import BadSamples, DataError
+from datasets.few_shot import few_shot
 from datasets.landmark_transforms import build_landmark_transform
 from datasets.phonology_labels import PhonologyLabels
 from datasets.sources import SOURCES, Source
@@ -65,6 +66,7 @@ class SignDataModule(L.LightningDataModule):
         self.class_names: dict[str, list[str]] = {}
         self.bad = BadSamples(skip=options.get("skip_bad_samples", False))
         self.is_set_up = False
+        self.left_out: list[int] = []  # training clips beyond `train_shots` per class and signer
 
     @classmethod
     def from_config(cls, config: TrainConfig) -> "SignDataModule":
@@ -83,6 +85,7 @@ class SignDataModule(L.LightningDataModule):
             split_file=general.split_file,
             skip_bad_samples=general.skip_bad_samples,
             balance_datasets=general.balance_datasets,
+            train_shots=general.train_shots,
             inputs=config.inputs(),
             cpu_threads=resolve_threads(config.trainer.cpu_threads),
             phonology=PhonologyLabels.from_config(config),
@@ -107,9 +110,20 @@ class SignDataModule(L.LightningDataModule):
             by_signer = self.options.get("split_by_signer", True)
             fractions = (self.options["ratio_train_test"], self.options.get("ratio_test", 0.0))
             self.splits = assign_splits(records, fractions, list(self.heads), self.seed, by_signer)
+        self.left_out = self._few_shot()
         if self.bad.problems:
             logger.warning("skipped %d bad samples (listed in the run's skipped_samples.csv)", len(self.bad))
         logger.info("clips: %s", ", ".join(f"{n} {s}" for s, n in self.split_counts().items()))
+
+    def _few_shot(self) -> list[int]:
+        """`train_shots`: keep N training clips per class (of the primary head) and signer; returns the others."""
+        shots = self.options.get("train_shots")
+        if not shots:
+            return []
+        kept, left_out = few_shot(self.records, self.splits[TRAIN], shots, next(iter(self.heads)), self.seed)
+        logger.info("train_shots %d: %d training clips kept, %d left out", shots, len(kept), len(left_out))
+        self.splits[TRAIN] = kept
+        return left_out
 
     def _read_records(self) -> list[ClipRecord]:
         """The labelled, readable records of every dataset (bad ones raise, or are skipped and counted by `bad`)."""
@@ -205,9 +219,10 @@ class SignDataModule(L.LightningDataModule):
         return {split: len(indexes) for split, indexes in self.splits.items()}
 
     def split_rows(self) -> list[dict[str, object]]:
-        """One row per clip: its split, source, name, frame range, signer and labels (a reusable split file)."""
+        """One row per clip: its split, source, name, frame range, signer and labels (a reusable split file; the
+        clips `train_shots` left out are listed as `train`: read again, the same ones are left out)."""
         rows = []
-        for split, indexes in self.splits.items():
+        for split, indexes in [*self.splits.items(), (TRAIN, self.left_out)]:
             for record in (self.records[i] for i in indexes):
                 source, clip, start, end = record.key()
                 rows.append(
