@@ -187,7 +187,7 @@ def landmark_table(args: argparse.Namespace) -> None:
         [
             "latency at batch 1 (ms/clip, median)",
             f"throughput at batch {THROUGHPUT_BATCH} (clips/s)",
-            f"webcam.py, 640x480 video of a signer, stride {args.stride} (frames/s)",
+            f"webcam.py, video of a signer, stride {args.stride} (frames/s)",
             "  MediaPipe Holistic (ms per frame)",
             "  the model (ms per frame)",
             "  the model's share of the loop's time (%)",
