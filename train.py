@@ -33,7 +33,16 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         metavar="last|PATH",
         help="continue from a checkpoint: `last` = the newest last.ckpt of the experiment's runs",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="leave-signers-out cross-validation: K runs on K signer folds, one summary (docs/cross_validation.md)",
+    )
+    args = parser.parse_args(argv)
+    if args.cv is not None and (args.cv < 2 or args.resume):
+        parser.error("--cv takes K >= 2 folds and does not resume (start the cross-validation again)")
+    return args
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -47,11 +56,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     # PyTorch and Lightning load only now (several seconds): `--help` and a config error answer at once.
     # pylint: disable=import-outside-toplevel
     from datasets.errors import DataError
-    from training.fault_tolerance import TrainingInterrupted
+    from training.console import route_lightning_logs
+    from training.cross_validation import cross_validate
+    from training.fault_tolerance import TrainingFailed, TrainingInterrupted
     from training.run import run
 
+    route_lightning_logs()
     try:
-        run_dir = run(config, args.resume)
+        run_dir = cross_validate(config, args.cv) if args.cv else run(config, args.resume)
+    except TrainingFailed as failure:
+        print(f"run_dir: {failure.checkpoint.parent.parent}")  # last.ckpt and summary.json are there
+        return fail(failure)
     except (ConfigError, DataError) as error:
         return fail(error)
     except TrainingInterrupted as stop:

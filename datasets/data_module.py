@@ -15,7 +15,7 @@ from datasets.annotations import ClipRecord
 from datasets.clip_dataset import INPUTS, ClipDataset, unreadable_clips
 from datasets.collate import collate_clips
 from datasets.csv_rows import write_csv
-from datasets.errors import BadSamples, DataError
+from datasets.errors import AllSamplesSkipped, BadSamples, DataError
 from datasets.few_shot import few_shot
 from datasets.landmark_transforms import build_landmark_transform
 from datasets.phonology_labels import PhonologyLabels
@@ -65,7 +65,6 @@ class SignDataModule(L.LightningDataModule):
         self.splits: dict[str, list[int]] = {}
         self.class_names: dict[str, list[str]] = {}
         self.bad = BadSamples(skip=options.get("skip_bad_samples", False))
-        self.is_set_up = False
         self.left_out: list[int] = []  # training clips beyond `train_shots` per class and signer
 
     @classmethod
@@ -99,9 +98,8 @@ class SignDataModule(L.LightningDataModule):
     def setup(self, stage: Optional[str] = None) -> None:
         """Read every dataset, label and split the clips: once, whatever the stage (Lightning calls this again for
         each of fit, validate and test; reading twice would count every skipped sample twice)."""
-        if self.is_set_up:
+        if self.splits:
             return
-        self.is_set_up = True
         self.records = records = self._read_records()
         split_file = self.options.get("split_file")
         if split_file:
@@ -148,7 +146,7 @@ class SignDataModule(L.LightningDataModule):
         for entry in self.datasets:
             if found.isdisjoint([entry.path, *entry.test_paths().values()]):
                 if self.bad.problems:
-                    raise DataError(f"every sample of {entry.path} was skipped (see skipped_samples.csv)")
+                    raise AllSamplesSkipped(entry.path)
                 raise DataError(f"{entry.path}: no samples")
         return records
 

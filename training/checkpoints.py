@@ -8,6 +8,7 @@ checkpoint.
 
 import copy
 import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     """The checkpoint's contents (plain tensors and dicts), or a `CheckpointError` saying why it is not one."""
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    if not zipfile.is_zipfile(path):
+        # torch.load would try it as a pickle and fail with a message about its first byte ("KeyError: 101").
+        raise CheckpointError(
+            f"{path}: not a checkpoint of train.py (a .ckpt is a PyTorch zip archive; this file is cut short or is"
+            " another kind of file)"
+        )
     try:
         # weights_only: a checkpoint is plain tensors and dicts, and unpickling anything else could run code.
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)

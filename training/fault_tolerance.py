@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,6 +21,8 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from datasets.errors import DataError, error_message
 
 logger = logging.getLogger(__name__)
 
@@ -95,21 +98,25 @@ def interrupt_name(exception: BaseException) -> Optional[str]:
 
 
 class SaveOnInterrupt(L.Callback):
-    """On Ctrl-C or SIGTERM while fitting: saves `path` (the run's last.ckpt) with the state reached, mid-epoch
-    included, so that `--resume last` continues from there. `interrupted` names the signal."""
+    """On Ctrl-C, SIGTERM or a data error while fitting: saves `path` (the run's last.ckpt) with the state reached,
+    mid-epoch included, so that `--resume last` continues from there. `interrupted` names the signal, `failed` holds
+    the data error's message."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.interrupted: Optional[str] = None
+        self.failed: Optional[str] = None
 
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
         self.interrupted = interrupt_name(exception)
-        if self.interrupted is None or trainer.state.fn != TrainerFn.FITTING or trainer.sanity_checking:
+        self.failed = error_message(exception) if isinstance(exception, DataError) else None
+        stopped = self.interrupted or self.failed
+        if stopped is None or trainer.state.fn != TrainerFn.FITTING or trainer.sanity_checking:
             return
         trainer.save_checkpoint(self.path)
         logger.warning(
             "%s: saved %s at epoch %d, step %d; continue with --resume last (or --resume %s)",
-            self.interrupted,
+            self.interrupted or "data error",
             self.path,
             trainer.current_epoch,
             trainer.global_step,
@@ -117,17 +124,57 @@ class SaveOnInterrupt(L.Callback):
         )
 
 
+class TrainingFailed(DataError):
+    """Bad data stopped the training; the last checkpoint is saved. The message says what, where, and what to do."""
+
+    def __init__(self, message: str, checkpoint: Path, skipping: bool) -> None:
+        advice = (
+            "fix the file"
+            if skipping
+            else "set general_parameters.skip_bad_samples: true to skip bad samples (listed in skipped_samples.csv),"
+            " or fix the file"
+        )
+        super().__init__(
+            f"{message}. Training stopped; its state is saved in {checkpoint}: {advice}, then continue with"
+            " --resume last"
+        )
+        self.checkpoint = checkpoint
+
+
 def fit_or_interrupt(
     trainer: L.Trainer, module: L.LightningModule, data: L.LightningDataModule, checkpoint: Optional[Path]
 ) -> Optional[str]:
-    """`trainer.fit`, resumed from `checkpoint` if given; returns the interrupting signal's name, or None."""
+    """`trainer.fit`, resumed from `checkpoint` if given; returns the interrupting signal's name, or None. A data
+    error raises `TrainingFailed` once the last checkpoint is saved."""
     saver = next(callback for callback in trainer.callbacks if isinstance(callback, SaveOnInterrupt))
     try:
         trainer.fit(module, datamodule=data, ckpt_path=checkpoint)
     except SystemExit:
         if saver.interrupted is None:
             raise
+    except DataError as error:
+        skipping = bool(getattr(getattr(data, "bad", None), "skip", False))
+        raise TrainingFailed(error_message(error), saver.path, skipping) from error
     return saver.interrupted
+
+
+class WallClock(L.Callback):
+    """The wall time of a run summed over its parts: every checkpoint carries the seconds spent up to its saving,
+    and a resumed run starts counting from there (summary.json's `wall_time_seconds`)."""
+
+    def __init__(self, started: Optional[float] = None) -> None:
+        self.started = time.time() if started is None else started
+        self.earlier = 0.0
+
+    def seconds(self) -> float:
+        """Seconds of this part (since `started`) and of the parts before a resume."""
+        return self.earlier + time.time() - self.started
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"seconds": self.seconds()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.earlier = float(state_dict["seconds"])
 
 
 class TrainingInterrupted(Exception):

@@ -8,7 +8,6 @@ loss of the best checkpoint) and `pre_training`: the objective, its settings and
 
 import logging
 import shutil
-import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,7 +21,7 @@ from training.pretraining import SignPreTrainer, reconstruction_example
 from training.reports.pretraining_page import write_pretraining_report
 from training.resume import restore_metrics
 from training.run_artifacts import write_summary
-from training.trainer_factory import monitor_outcome
+from training.run_failures import trained_summary
 from utils.config import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ def first_example(module: SignPreTrainer, data: SignDataModule) -> Optional[dict
     """A validation clip for the reconstruction figure (masked_landmarks only), or None."""
     if module.objective_name != "masked_landmarks" or not data.splits.get("val"):
         return None
-    batch = next(iter(data.val_dataloader()))
+    batch = next(iter(data.eval_dataloader("val")))
     batch = {k: v.to(module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
     return {
         "clip": batch["meta"][0]["clip_id"],
@@ -76,17 +75,12 @@ def first_example(module: SignPreTrainer, data: SignDataModule) -> Optional[dict
 def evaluate_pretraining(trainer: L.Trainer, module: SignPreTrainer, data: SignDataModule) -> dict[str, Any]:
     """Per split (`val`, each test split): the best weights' loss (see `pretext_loss`)."""
     load_best(trainer, module)
-    loaders = {"val": data.val_dataloader()} | {name: data.eval_dataloader(name) for name in data.test_splits()}
+    loaders = {split: data.eval_dataloader(split) for split in ["val", *data.test_splits()]}
     return {split: pretext_loss(module, loader) for split, loader in loaders.items()}
 
 
-def finish_pretraining(  # pylint: disable=too-many-arguments,too-many-positional-arguments  # as finish_run
-    run_dir: Path,
-    trainer: L.Trainer,
-    module: SignPreTrainer,
-    data: SignDataModule,
-    started: float,
-    interrupted: Optional[str] = None,
+def finish_pretraining(
+    run_dir: Path, trainer: L.Trainer, module: SignPreTrainer, data: SignDataModule, interrupted: Optional[str] = None
 ) -> dict[str, Any]:
     """First process: evaluate each split once, write summary.json and the report, copy the weights to
     `path_to_save` if set (as `training.run.finish_run` does for a classifier)."""
@@ -94,17 +88,15 @@ def finish_pretraining(  # pylint: disable=too-many-arguments,too-many-positiona
         return {}
     evaluated = evaluate_pretraining(trainer, module, data) if not (interrupted and trainer.world_size > 1) else {}
     settings = module.config.pre_training.model_dump(mode="json", exclude={"objective"})
-    summary = {split: {} for split in evaluated} | {
-        "total_loss": {split: figures["loss"] for split, figures in evaluated.items()},
-        "pre_training": {"objective": module.objective_name, "settings": settings, "splits": evaluated},
-        "skipped_samples": len(data.bad),
-        "wall_time_seconds": round(time.time() - started, 1),
-        "samples": data.split_counts(),
-        "epochs_trained": trainer.current_epoch,
-        "best_checkpoint": trainer.checkpoint_callback.best_model_path or None,
-        "monitor": monitor_outcome(trainer),
-        "interrupted": interrupted,
-    }
+    summary = (
+        {split: {} for split in evaluated}
+        | {
+            "total_loss": {split: figures["loss"] for split, figures in evaluated.items()},
+            "pre_training": {"objective": module.objective_name, "settings": settings, "splits": evaluated},
+        }
+        | trained_summary(trainer, data)
+        | {"interrupted": interrupted}
+    )
     write_summary(run_dir, summary)
     restore_metrics(run_dir)
     write_pretraining_report(run_dir, module.config, summary, first_example(module, data) if evaluated else None)

@@ -11,11 +11,12 @@ aside (`metrics_before_resume.csv`) and afterwards they are put back in front of
 
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pandas as pd
-import torch
+from torch import nn
 
+from training.checkpoints import CheckpointError, read_checkpoint
 from training.fault_tolerance import remove_partial_writes
 from utils.config import ConfigError
 from utils.config_data import GeneralParameters
@@ -26,11 +27,13 @@ EARLIER_METRICS = "metrics_before_resume.csv"
 
 
 def find_checkpoint(resume: str, general: GeneralParameters) -> Path:
-    """`last`: the newest `last.ckpt` among the runs of `experiment_name`; otherwise the path itself."""
+    """`last`: the newest `last.ckpt` among the runs of `experiment_name`; otherwise the path itself, which must be a
+    whole checkpoint of train.py (checked before a run folder is made for it)."""
     if resume != "last":
         path = Path(resume)
         if not path.is_file():
             raise ConfigError(f"--resume {resume}: no such checkpoint file")
+        read_resume_checkpoint(path)
         return path
     runs = Path(general.runs_dir) / general.experiment_name
     candidates = list(runs.glob("*/checkpoints/last.ckpt"))
@@ -48,16 +51,48 @@ def run_dir_of(checkpoint: Path) -> Optional[Path]:
     return run_dir if is_run else None
 
 
+def read_resume_checkpoint(checkpoint: Path) -> dict[str, Any]:
+    """The contents of the checkpoint to resume from; a file that is not a whole checkpoint of train.py (cut short,
+    another kind of file) is a `ConfigError` naming it."""
+    try:
+        contents = read_checkpoint(checkpoint)
+    except CheckpointError as error:
+        raise ConfigError(f"--resume {error}") from error
+    if "global_step" not in contents or "optimizer_states" not in contents:
+        raise ConfigError(f"--resume {checkpoint}: holds weights only, not a training state to continue from")
+    return contents
+
+
 def checkpoint_step(checkpoint: Path) -> int:
     """The optimiser step a checkpoint was saved at."""
-    return int(torch.load(checkpoint, map_location="cpu", weights_only=True)["global_step"])
+    return int(read_resume_checkpoint(checkpoint)["global_step"])
+
+
+def check_weights_fit(checkpoint: Path, module: nn.Module) -> None:
+    """The checkpoint's weights must fit the model the config describes, name for name and shape for shape (else a
+    `ConfigError` naming the first differences, before training starts)."""
+    saved, own = read_resume_checkpoint(checkpoint)["state_dict"], module.state_dict()
+    problems = [f"{name} is missing" for name in own if name not in saved]
+    problems += [f"{name} is not in this model" for name in saved if name not in own]
+    problems += [
+        f"{name} is {list(saved[name].shape)}, here {list(own[name].shape)}"
+        for name in own
+        if name in saved and saved[name].shape != own[name].shape
+    ]
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise ConfigError(
+            f"--resume {checkpoint}: its weights do not fit the model this config describes ({shown}); resume with"
+            " the config it was trained with (config.yml in its run folder)"
+        )
 
 
 def set_aside_metrics(run_dir: Path, step: int) -> None:
     """Keep the rows of `metrics.csv` (and of rows set aside by an earlier resume) logged before `step`."""
     parts = [pd.read_csv(path) for path in (run_dir / EARLIER_METRICS, run_dir / "metrics.csv") if path.is_file()]
     if parts:
-        frame = pd.concat(parts, ignore_index=True)
+        # A resume that failed before training left both files whole: their rows are the same ones, kept once.
+        frame = pd.concat(parts, ignore_index=True).drop_duplicates()
         frame[frame["step"] < step].to_csv(run_dir / EARLIER_METRICS, index=False)
 
 

@@ -7,17 +7,42 @@ and the same tags; MLflow and Neptune also receive the report files, `summary.js
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
+from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger
+from lightning.pytorch.loggers.csv_logs import ExperimentWriter
+from lightning.pytorch.utilities import rank_zero_only
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from utils.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 
-# MLflow's usage telemetry (its documented switch): nothing a run does may leave the machine. Set before MLflow is
-# first imported; a user who exports the variable themselves keeps their choice.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+MLFLOW_RUN_ID_FILE = "mlflow_run_id.txt"
+
+
+class _RunFolderWriter(ExperimentWriter):
+    """Lightning's CSV writer, writing `metrics.csv` into the run folder, which holds the run's other files by design:
+    an earlier `metrics.csv` is replaced (a resume has set its rows aside, training/resume.py) and the other files are
+    kept, so Lightning's warning that they "will be deleted" is wrong here and is not given."""
+
+    def _check_log_dir_exists(self) -> None:
+        if self._fs.isfile(self.metrics_file_path):
+            self._fs.rm_file(self.metrics_file_path)
+
+
+class RunFolderCSVLogger(CSVLogger):
+    """Lightning's CSV logger with `_RunFolderWriter`: `metrics.csv` and `hparams.yaml` in the run folder."""
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> ExperimentWriter:
+        if self._experiment is None:
+            self._fs.makedirs(self.root_dir, exist_ok=True)
+            self._experiment = _RunFolderWriter(log_dir=self.log_dir)
+        return self._experiment
 
 
 def mlflow_tracking_uri(config: TrainConfig) -> str:
@@ -34,13 +59,44 @@ def _mlflow(config: TrainConfig, run_dir: Path) -> MLFlowLogger:
     # With the default local store the artifacts sit beside it; a server picks its own artifact store.
     local = uri.startswith("sqlite:///") and config.logging.mlflow_tracking_uri is None
     artifacts = (Path(config.general_parameters.runs_dir).resolve() / "mlartifacts").as_uri() if local else None
-    return MLFlowLogger(
-        experiment_name=config.general_parameters.experiment_name,
+    client = MlflowClient(uri)
+    run_id = continued_mlflow_run(client, run_dir) if rank_zero_only.rank == 0 else None
+    experiment = config.general_parameters.experiment_name
+    if run_id is None and rank_zero_only.rank == 0 and client.get_experiment_by_name(experiment) is None:
+        client.create_experiment(experiment, artifact_location=artifacts)  # (Lightning would warn it was missing)
+    mlflow_logger = MLFlowLogger(
+        experiment_name=experiment,
         run_name=run_dir.name,
         tracking_uri=uri,
         tags=config.tags() | {"run_dir": str(run_dir.resolve())},
         artifact_location=artifacts,
+        run_id=run_id,
     )
+    if rank_zero_only.rank == 0 and run_id is None:
+        # The run's id, kept in the run folder: `--resume` continues this MLflow run instead of starting another.
+        (run_dir / MLFLOW_RUN_ID_FILE).write_text(mlflow_logger.run_id, encoding="utf-8")
+    return mlflow_logger
+
+
+def continued_mlflow_run(client: MlflowClient, run_dir: Path) -> Optional[str]:
+    """The MLflow run a resumed run folder logged to (None for a new run, or when the store no longer has it),
+    set RUNNING again. A run still RUNNING was killed (SIGKILL, power loss) before it could say so: it is marked
+    KILLED first, which records when that part ended."""
+    path = run_dir / MLFLOW_RUN_ID_FILE
+    if not path.is_file():
+        return None
+    run_id = path.read_text(encoding="utf-8").strip()
+    try:
+        status = client.get_run(run_id).info.status
+    except MlflowException as error:
+        logger.warning("%s names MLflow run %s, which the store does not have (%s): a new run", path, run_id, error)
+        return None
+    if status == "RUNNING":
+        logger.warning("MLflow run %s was still RUNNING (its process was killed): marked KILLED", run_id)
+        client.set_terminated(run_id, "KILLED")
+    client.update_run(run_id, status="RUNNING")
+    logger.info("continuing MLflow run %s", run_id)
+    return run_id
 
 
 def _neptune(config: TrainConfig, run_dir: Path) -> Logger:
@@ -60,7 +116,7 @@ def build_loggers(config: TrainConfig, run_dir: Path) -> list[Logger]:
         ),
         "neptune": _neptune,
     }
-    loggers: list[Logger] = [CSVLogger(save_dir=run_dir, name="", version="")]
+    loggers: list[Logger] = [RunFolderCSVLogger(save_dir=run_dir, name="", version="")]
     loggers += [builders[name](config, run_dir) for name in config.logger_names() if name != "csv"]
     return loggers
 
@@ -70,7 +126,9 @@ def describe_loggers(config: TrainConfig, loggers: list[Logger]) -> list[str]:
     lines = []
     for item in loggers:
         if isinstance(item, MLFlowLogger):
-            lines.append(f"mlflow: MLFLOW_DISABLE_TELEMETRY=true mlflow ui --backend-store-uri {mlflow_tracking_uri(config)}")
+            lines.append(
+                f"mlflow: MLFLOW_DISABLE_TELEMETRY=true mlflow ui --backend-store-uri {mlflow_tracking_uri(config)}"
+            )
         elif isinstance(item, TensorBoardLogger):
             lines.append(f"tensorboard: tensorboard --logdir {item.log_dir}")
         elif item.name == "neptune":
