@@ -29,7 +29,7 @@ from datasets.landmark_files import READERS, load_landmarks, place_joints
 from datasets.media_inputs import SUPPORTED, InputItem, clip_frames, find_inputs, has_suffix, natural_key
 from datasets.mp_data_files import FRAME_NAME, read_vectors, unpack_vectors
 from datasets.sources.video import VIDEO_SUFFIXES
-from inference.holistic import LandmarkSpec, check_detected, clip_landmarks, landmark_spec
+from inference.holistic import LandmarkSpec, check_detected, clip_landmarks, is_still, landmark_spec
 from inference.predictor import Predictor
 
 LANDMARK_SUFFIXES = tuple(READERS)  # .npz, .parquet, .pose
@@ -168,7 +168,8 @@ class ClipReader:
             if "frames" in self.predictor.inputs:
                 inputs["frames"] = self.predictor.preprocess(raw)
         else:
-            indices = self.predictor.frame_indices(len(every), fps, item.name)
+            # An image is its one frame (like read_still, it has no fps for time sampling to need).
+            indices = [0] if is_still(item) else self.predictor.frame_indices(len(every), fps, item.name)
         if max(indices) >= len(every):
             raise DataError(f"{item.name}: MediaPipe saw {len(every)} frames, but the clip has frame {max(indices)}")
         landmarks = every[indices]

@@ -101,9 +101,9 @@ class Predictor(ABC):
         says, mask bool `[B, T]` -> {head: logits `[B, num_class]`}."""
 
     def predict(self, clips: list[Union[Tensor, dict[str, Tensor]]]) -> list[dict[str, np.ndarray]]:
-        """Clips as the model reads them -> per clip {head: calibrated probabilities `[C]`}. A clip is `{"frames": float
-        `[T_i, 3, H, W]` (preprocessed, one size for all), "landmarks": float `[T_i, J, 3]`}` with the keys of
-        `inputs`, or a frames tensor alone."""
+        """Clips as the model reads them -> per clip {head: calibrated probabilities `[C]`}. A clip is a dict with the
+        keys of `inputs`: `frames` float `[T_i, 3, H, W]` (preprocessed; one size for all clips) and/or `landmarks`
+        float `[T_i, J, 3]` (NaN = not detected); a frames tensor alone stands for `{"frames": tensor}`."""
         batch = batch_inputs([clip if isinstance(clip, dict) else {"frames": clip} for clip in clips])
         probabilities = {
             head: torch.from_numpy(values / self.temperatures[head]).softmax(dim=-1).numpy()
@@ -151,12 +151,6 @@ class OnnxPredictor(Predictor):
         given = {"frames": frames, "landmarks": landmarks}
         feed = {name: given[name].numpy() for name in self.inputs} | {"mask": mask.numpy()}
         return dict(zip(self.output_names, self.session.run(self.output_names, feed)))
-
-
-def batch_clips(clips: list[Tensor]) -> tuple[Tensor, Tensor]:
-    """Clips (each float `[T_i, 3, H, W]`, one frame size) -> frames `[B, max T_i, 3, H, W]`, mask `[B, max T_i]`."""
-    batch = batch_inputs([{"frames": clip} for clip in clips])
-    return batch["frames"], batch["mask"]
 
 
 def batch_inputs(clips: list[dict[str, Tensor]]) -> dict[str, Tensor]:

@@ -70,13 +70,15 @@ def test_csv_gives_the_empty_clip_one_row_per_head_with_the_reason(capsys, tmp_p
 
 
 def validation_probabilities(checkpoint: Path, path: Path) -> np.ndarray:
-    """The letter probabilities of the checkpoint's model on a `.npz` clip read as the validation split reads it."""
+    """The letter probabilities of the checkpoint's model on a `.npz` clip read as the validation split reads it,
+    calibrated with the checkpoint's temperature."""
     module = load_module(checkpoint)
     landmarks, fps = read_npz(path.read_bytes(), BODY)
     indices = sample_indices(0, len(landmarks) - 1, module.config.train_parameters.num_segments, None, fps, False)
     clip = torch.from_numpy(landmarks[indices]).unsqueeze(0)
     with torch.inference_mode():
-        return module(None, torch.ones(1, len(indices), dtype=torch.bool), clip)["letter"].softmax(-1)[0].numpy()
+        logits = module(None, torch.ones(1, len(indices), dtype=torch.bool), clip)["letter"][0]
+    return (logits / (module.temperatures or {}).get("letter", 1.0)).softmax(-1).numpy()
 
 
 def test_landmark_predictions_match_validation_and_onnx(capsys, tmp_path, landmark_checkpoint, landmark_onnx, stored):
