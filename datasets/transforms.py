@@ -1,8 +1,11 @@
 """Frame transforms from `augmentations_parameters`.
 
 Every transform gets the whole clip as one `[T, 3, H, W]` tensor; torchvision's v2 transforms draw
-their random parameters once per call, so all frames of a clip get the same rotation, jitter,
+their random parameters once per call, so all frames of a clip get the same rotation, flip, jitter,
 erased box and blur, which keeps the motion between frames intact.
+
+`apply_grayscale` is no augmentation but part of the model's input: it runs in training, validation and
+inference alike (docs/out_of_distribution.md).
 """
 
 from typing import Callable
@@ -36,6 +39,8 @@ def _random_augmentations(cfg: AugmentationsParameters) -> list[nn.Module]:
         steps.append(v2.RandomAffine(degrees=degrees, translate=translate, scale=cfg.random_affine_scale))
     elif cfg.apply_random_rotation:
         steps.append(v2.RandomRotation(degrees=cfg.random_rotation_degree))
+    if cfg.apply_horizontal_flip:  # a mirrored letter is the same letter signed with the other hand
+        steps.append(v2.RandomHorizontalFlip(p=cfg.horizontal_flip_probability))
     if cfg.apply_color_jitter:
         steps.append(
             v2.ColorJitter(
@@ -47,6 +52,8 @@ def _random_augmentations(cfg: AugmentationsParameters) -> list[nn.Module]:
         )
     if cfg.apply_rgb_shift:
         steps.append(RandomRgbShift(cfg.rgb_shift_limit))
+    if cfg.apply_random_grayscale:
+        steps.append(v2.RandomGrayscale(p=cfg.random_grayscale_probability))
     if cfg.apply_blur:
         steps.append(v2.GaussianBlur(kernel_size=cfg.blur_kernel_size, sigma=tuple(cfg.blur_sigma)))
     if cfg.apply_random_erasing:
@@ -63,5 +70,7 @@ def build_transform(cfg: AugmentationsParameters, train: bool) -> Callable[[Tens
         steps.append(v2.Resize(cfg.resize_size, antialias=True))
     if cfg.apply_center_crop:
         steps.append(v2.CenterCrop(cfg.center_crop_size))
+    if cfg.apply_grayscale:  # after the colour jitter, and the same in validation and at inference
+        steps.append(v2.Grayscale(num_output_channels=3))
     steps.append(v2.Normalize(mean=cfg.normalize_mean, std=cfg.normalize_std))
     return v2.Compose(steps)

@@ -105,6 +105,11 @@ class TrainConfig(Section):
                 )
         if read == ("frames", "landmarks"):
             check_fused_augmentations(self.augmentations_parameters.landmarks)
+            if self.augmentations_parameters.apply_horizontal_flip:  # the landmarks would not be mirrored with them
+                raise ValueError(
+                    "augmentations_parameters.apply_horizontal_flip: must be false when frames and landmarks are both"
+                    " read (the frames would be mirrored, their landmarks not)"
+                )
         return self
 
     @model_validator(mode="after")

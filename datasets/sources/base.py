@@ -43,9 +43,10 @@ class Source:
             raise DataError(f"data_paths entry {entry.path}: label_aliases of {unknown}: not selected heads {selected}")
 
     def records(self, bad: BadSamples) -> list[ClipRecord]:
-        """Every clip of the dataset and of its own test split(s) (`record.split` names the test split)."""
+        """Every clip of the dataset and of its own test split(s) (`record.split` names the test split); with
+        `test_split`, the clips at `path` are that test split too."""
         records = []
-        for split, location in [(None, self.entry.path), *self.entry.test_paths().items()]:
+        for split, location in [(self.entry.test_split, self.entry.path), *self.entry.test_paths().items()]:
             for record in self.records_at(location, bad):
                 missing = self.paired.missing(record) if self.paired else None
                 if missing:
