@@ -238,10 +238,18 @@ def _nondominant_position(scan: _Scanner, hand: Hand) -> None:
     _directions(scan, hand, _PALM)
 
 
+def _contact_bracket(scan: _Scanner, offset: int = 0) -> bool:
+    """Whether a bracket `[contact hand-parts]` opens `offset` symbols ahead (`sym.CONTACTS`, for its reading)."""
+    return scan.peek(offset) == sym.SEQ_BEGIN and scan.peek(offset + 1) in sym.CONTACTS
+
+
 def _location(scan: _Scanner, labels: HamNoSysLabels) -> None:
     """Left/right and top/bottom location, searched like parse-hamnosys in the next four symbols, which stop at
-    the first movement."""
+    the first movement, after a hand constellation if one comes first (`sym.CONTACTS`)."""
     labels.location_lr = scan.take(sym.LR_BEFORE) or 0
+    if _contact_bracket(scan):  # the parts of the hands that touch each other: no place on the body
+        scan.pos = scan.text.find(sym.SEQ_END, scan.pos) + 1 or len(scan.text)
+        labels.location_lr = labels.location_lr or scan.take(sym.LR_BEFORE) or 0
     for offset in range(4):
         char = scan.peek(offset)
         if not char or char in _LOCATION_STOP:
@@ -257,9 +265,13 @@ def _location(scan: _Scanner, labels: HamNoSysLabels) -> None:
 
 
 def _distance(scan: _Scanner, labels: HamNoSysLabels) -> None:
-    """Distance from the body: the first distance symbol in the next four, unless a movement comes first."""
+    """Distance from the body: the first distance symbol in the next four, unless a movement comes first; a contact
+    bracket after the location (`chest [touch fingertip]`) gives its contact."""
     for offset in range(4):
         char = scan.peek(offset)
+        if _contact_bracket(scan, offset):
+            labels.distance = sym.DISTANCE.get(scan.peek(offset + 1), 0)
+            return
         if not char or char in _LOCATION_STOP:
             return
         if char in sym.DISTANCE:

@@ -79,6 +79,27 @@ LOCATION_TB = _table(
 )
 NEUTRAL_TB = LOCATION_TB[code("chest")]  # parse-hamnosys's class when a sign names no location
 DISTANCE = _table("behind touch armextended interlock cross", 1)  # 0 = none given (or hamclose)
+# Contact brackets, `[contact hand-parts]` (hamseqbegin, a contact symbol, parts of the hand, hamseqend). HamNoSys 4
+# writes a sign's location as a place (on the body, or on the non-dominant hand) optionally followed by the contact
+# with it, and the part of the articulating hand that makes that contact is named in the bracket; the relation of the
+# two hands to each other (the hand constellation) is written between the hands' orientation and the location, the
+# same way. Hence two readings, where parse-hamnosys differs (on ~700 of the 5,752 Ham2Pose entries):
+# - after a location, `chest [touch fingertip]` (the fingertips touch the chest): distance = the bracket's contact
+#   (`touch`), as parse-hamnosys reads it (this parser used to stop at the bracket and give none);
+# - the hand parts inside a bracket are parts of the articulating hand(s), never the place: the top/bottom location is
+#   the place written before the bracket, or after a hand constellation (`symmlr ... palmd [touch fingertip] shoulders`
+#   is at the shoulders), else neutral space; parse-hamnosys takes the first hand part in the bracket (`fingertip`).
+# Sources: Hanke, T. (2004), "HamNoSys - representing sign language data in language resources and language
+# processing contexts", LREC 2004 workshop on sign language processing, section 2 (the notation's structure:
+# handshape, orientation, location with contact, actions; two-handed signs with a hand constellation); Prillwitz, S.
+# et al. (1989), "HamNoSys Version 2.0: Hamburg Notation System for Sign Languages. An introductory guide", the
+# chapters on location, contact and hand constellation, whose conventions HamNoSys 4 keeps. Neither text is in this
+# repository (there is no network here); the reading above follows their conventions as recalled, and the lexicon
+# itself bears it out: in the Ham2Pose DGS/PJM entries a bracket after a body place always starts with a contact
+# symbol and names hand parts only (`forehead lrat [touch thumb fingertip]`, DONKEY-EAR1), and a bracket before any
+# place appears in two-handed signs whose place, if any, follows it.
+CONTACTS = {code(name) for name in ("touch", "close", "behind", "armextended", "interlock", "cross", "brushing")}
+SEQ_BEGIN, SEQ_END = code("seqbegin"), code("seqend")
 LR_BEFORE = {code("lrbeside"): 1, code("lrat"): 2}  # before the location symbol
 LR_AFTER = {code("lrbeside"): 3, code("lrat"): 4}  # after it
 # (symmetry symbol, modifiers) -> class; 0 = no symmetry operator.

@@ -29,11 +29,11 @@ def read_annotation_file(path: Path, heads: dict) -> list[tuple[str, int, int, d
     """One HearAI txt file as (clip name, start, end, {head: id}) entries (class names via the heads' config)."""
     entries = []
     for record in read_annotations(path, list(heads), BadSamples()):
-        labels = {
+        head_labels = {
             h: label_id(record.tokens[h], h, cfg, record.origin, cfg.class_names) if h in record.tokens else NO_LABEL
             for h, cfg in heads.items()
         }
-        entries.append((record.name, int(record.start), int(record.end), labels))
+        entries.append((record.name, int(record.start), int(record.end), head_labels))
     return entries
 
 
@@ -85,6 +85,35 @@ def test_one_handed_sign_has_no_nondominant_labels():
     assert result["hand_position_finger_direction"] == 0 and result["hand_position_palm_orientation"] == 6
     assert (result["hand_location_x"], result["hand_location_y"], result["hand_location_distance"]) == (4, 9, 2)
     assert all(result[h] == -1 for h in sym.HEADS if h.startswith("nondominant_"))
+
+
+@pytest.mark.parametrize(
+    "notation, expected",
+    [
+        # a contact bracket after the place: the hand touches the place (DONKEY-EAR1: thumb tip on the forehead)
+        (
+            "finger2345 thumboutmod extfingeru palmdl forehead lrat seqbegin touch thumb fingertip seqend",
+            ("forehead", 2),
+        ),
+        ("pinchall extfingerul palmdl chin seqbegin touch fingertip seqend movedl", ("chin", 2)),
+        # a hand constellation (the hands touch each other) before the place: the place is what follows it
+        (
+            "symmlr finger2 extfingerul palmd seqbegin touch fingertip indexfinger seqend shoulders mover",
+            ("shoulders", 0),
+        ),
+        # ... or neutral space when no place follows; the hand part in the bracket is not a place
+        (
+            "parbegin fist extfingerol palmd plus fist extfingeror palmu parend seqbegin touch fingermidjoint seqend",
+            ("chest/neutral", 0),
+        ),
+        # a bracket of movements after the place is no contact
+        ("fist extfingeru palml chest seqbegin moveu movel seqend", ("chest/neutral", 0)),
+    ],
+)
+def test_contact_brackets_give_the_contact_but_never_the_place(notation, expected):
+    result = labels(notation)
+    place = sym.CLASS_NAMES["hand_location_y"][result["hand_location_y"]]
+    assert (place, result["hand_location_distance"]) == expected
 
 
 def test_two_handed_sign_with_both_handshapes_in_brackets():
