@@ -127,13 +127,16 @@ class SignPreTrainer(L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
 
-def reconstruction_example(module: SignPreTrainer, batch: dict[str, Any]) -> dict[str, Tensor]:
-    """The first clip of a batch, hidden as validation hides it, with the decoder's prediction (masked_landmarks):
-    `points`, `predicted` float `[T, J, 3]`, `present`, `hidden` bool `[T, J]`, real frames only."""
+def reconstruction_example(module: SignPreTrainer, batch: dict[str, Any]) -> tuple[int, dict[str, Tensor]]:
+    """The clip of a batch with the most detected joints, hidden as validation hides it, with the decoder's
+    prediction (masked_landmarks): its index in the batch, and `points`, `predicted` float `[T, J, 3]`, `present`,
+    `hidden` bool `[T, J]`, real frames only."""
     was_training = module.training
     module.eval()
     with torch.no_grad():
         result = module.pretext(batch, module.fixed_generator(0))
     module.train(was_training)
-    frames = int(batch["mask"][0].sum())
-    return {name: result.details[name][0, :frames].cpu() for name in ("points", "predicted", "present", "hidden")}
+    clip = int(result.details["present"].flatten(1).sum(1).argmax())
+    frames = int(batch["mask"][clip].sum())
+    names = ("points", "predicted", "present", "hidden")
+    return clip, {name: result.details[name][clip, :frames].cpu() for name in names}

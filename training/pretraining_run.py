@@ -65,10 +65,9 @@ def first_example(module: SignPreTrainer, data: SignDataModule) -> Optional[dict
         return None
     batch = next(iter(data.eval_dataloader("val")))
     batch = {k: v.to(module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
-    return {
-        "clip": batch["meta"][0]["clip_id"],
-        "layout": module.model.feature_extractor.input.layout,
-        "tensors": reconstruction_example(module, batch),
+    clip, tensors = reconstruction_example(module, batch)
+    return {"clip": batch["meta"][clip]["clip_id"], "layout": module.model.feature_extractor.input.layout} | {
+        "tensors": tensors
     }
 
 

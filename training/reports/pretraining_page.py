@@ -21,14 +21,19 @@ FRAMES_SHOWN = 4
 
 
 def plot_reconstruction(example: dict[str, Tensor], layout: SkeletonLayout, title: str) -> Figure:
-    """Up to 4 frames of one clip (those with most hidden joints): the skeleton as the model saw it (grey), the
-    hidden joints where they were (green) and where the model put them (red), linked by a line.
+    """Up to 4 frames of one clip (two with some joints hidden, two hidden whole, those with most hidden joints
+    first): the skeleton as the model saw it (grey), the hidden joints where they were (green) and where the model
+    put them (red), linked by a line.
 
     `example`: `points`, `predicted` float `[T, J, 3]` (normalised), `present`, `hidden` bool `[T, J]`.
     """
     points, predicted = example["points"].numpy(), example["predicted"].numpy()
     present, hidden = example["present"].numpy(), example["hidden"].numpy()
-    chosen = sorted(np.argsort(-hidden.sum(1), kind="stable")[:FRAMES_SHOWN].tolist())
+    counts, detected = hidden.sum(1), present.sum(1)
+    order = np.argsort(-counts, kind="stable")
+    partly = [f for f in order if 0 < counts[f] < detected[f]][: FRAMES_SHOWN // 2]
+    whole = [f for f in order if 0 < counts[f] == detected[f]]
+    chosen = sorted(partly + whole[: FRAMES_SHOWN - len(partly)]) or [0]
     index = {name: i for i, name in enumerate(layout.joints)}
     edges = [(index[a], index[b]) for a, b in layout.edges]
     figure = Figure(figsize=(4 * len(chosen), 4.6), layout="constrained")
