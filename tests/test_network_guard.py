@@ -4,6 +4,7 @@ in a home folder of their own, which nothing may write a config or id file into 
 installation id in ~/.config/mlflow)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,11 +45,25 @@ def _attempts(env: dict[str, str]) -> str:
     return log.read_text(encoding="utf-8") if log.is_file() else ""
 
 
+def assert_clean_console(result: subprocess.CompletedProcess) -> None:
+    """A clean run prints no Python warning and no advertisement, each log line once, on stderr with the progress
+    bars; stdout holds only the result lines."""
+    lines = result.stderr.replace("\r", "\n").splitlines()
+    assert not [line for line in lines if re.search(r"\w+Warning\b|warnings.warn|💡", line)], result.stderr[-3000:]
+    logged = [line for line in lines if line.startswith(("INFO ", "WARNING "))]
+    assert len(logged) == len(set(logged)), "a log line printed twice"
+    results = ("val ", "test ", "mlflow: ", "run_dir: ")
+    assert all(line.startswith(results) for line in result.stdout.splitlines()), result.stdout
+
+
 @pytest.mark.slow
 def test_training_predict_and_export_reach_no_other_machine(tmp_path, tiny_dataset):
     env = _guarded_env(tmp_path)
     config = write_tiny_config(tmp_path, tiny_dataset)
-    trained = _run(["train.py", "--model_config_path", str(config), "--set", "logging.loggers=[csv, mlflow]"], env)
+    # The default logging interval (10 steps), more than the 2 batches of an epoch here: Lightning would warn.
+    settings = ["--set", "logging.loggers=[csv, mlflow]", "--set", "trainer.log_every_n_steps=10"]
+    trained = _run(["train.py", "--model_config_path", str(config), *settings], env)
+    assert_clean_console(trained)
     run_dir = Path(trained.stdout.strip().splitlines()[-1].removeprefix("run_dir: "))
     checkpoint = run_dir / "checkpoints" / "best.ckpt"
     image = next(tiny_dataset.glob("*/*.jpg"))

@@ -6,10 +6,12 @@ and the same tags; MLflow and Neptune also receive the report files, `summary.js
 
 import logging
 import os
+from argparse import Namespace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from lightning.fabric.loggers.logger import rank_zero_experiment
+from lightning.fabric.utilities.logger import _convert_params, _flatten_dict
 from lightning.pytorch.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger
 from lightning.pytorch.loggers.csv_logs import ExperimentWriter
 from lightning.pytorch.utilities import rank_zero_only
@@ -45,6 +47,21 @@ class RunFolderCSVLogger(CSVLogger):
         return self._experiment
 
 
+class ContinuableMLFlowLogger(MLFlowLogger):
+    """Lightning's MLflow logger, which may continue a run (`run_id`, on `--resume`). MLflow refuses to change a
+    logged parameter, so only the parameters not logged yet are logged, and each changed one (more epochs, say) is kept
+    as the tag `resumed/<name>` with its new value."""
+
+    @rank_zero_only
+    def log_hyperparams(self, params: Union[dict[str, Any], Namespace]) -> None:
+        flat = {key: str(value)[:250] for key, value in _flatten_dict(_convert_params(params)).items()}
+        logged = self.experiment.get_run(self.run_id).data.params
+        super().log_hyperparams({key: value for key, value in flat.items() if key not in logged})
+        for key, value in flat.items():
+            if key in logged and logged[key] != value:
+                self.experiment.set_tag(self.run_id, f"resumed/{key}", value)
+
+
 def mlflow_tracking_uri(config: TrainConfig) -> str:
     """`logging.mlflow_tracking_uri`, else `$MLFLOW_TRACKING_URI`, else a SQLite store in the runs folder.
 
@@ -64,7 +81,7 @@ def _mlflow(config: TrainConfig, run_dir: Path) -> MLFlowLogger:
     experiment = config.general_parameters.experiment_name
     if run_id is None and rank_zero_only.rank == 0 and client.get_experiment_by_name(experiment) is None:
         client.create_experiment(experiment, artifact_location=artifacts)  # (Lightning would warn it was missing)
-    mlflow_logger = MLFlowLogger(
+    mlflow_logger = ContinuableMLFlowLogger(
         experiment_name=experiment,
         run_name=run_dir.name,
         tracking_uri=uri,
