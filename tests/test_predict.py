@@ -169,4 +169,4 @@ def test_bad_checkpoints_exit_2_naming_the_file_and_key(capsys, tmp_path, tiny_c
     not_a_checkpoint = tmp_path / "notes.ckpt"
     not_a_checkpoint.write_text("hello")
     status, _, err = run(capsys, not_a_checkpoint, image)
-    assert status == 2 and "notes.ckpt: not a PyTorch checkpoint" in err
+    assert status == 2 and "notes.ckpt: not a checkpoint of train.py" in err
