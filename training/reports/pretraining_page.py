@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -20,40 +21,49 @@ logger = logging.getLogger(__name__)
 FRAMES_SHOWN = 4
 
 
-def plot_reconstruction(example: dict[str, Tensor], layout: SkeletonLayout, title: str) -> Figure:
-    """Up to 4 frames of one clip (two with some joints hidden, two hidden whole, those with most hidden joints
-    first): the skeleton as the model saw it (grey), the hidden joints where they were (green) and where the model
-    put them (red), linked by a line.
-
-    `example`: `points`, `predicted` float `[T, J, 3]` (normalised), `present`, `hidden` bool `[T, J]`.
-    """
-    points, predicted = example["points"].numpy(), example["predicted"].numpy()
-    present, hidden = example["present"].numpy(), example["hidden"].numpy()
+def frames_to_show(present: np.ndarray, hidden: np.ndarray) -> list[int]:
+    """Up to 4 frames, in order: two with some of their joints hidden and two hidden whole, those with most hidden
+    joints first (bool `[T, J]` each)."""
     counts, detected = hidden.sum(1), present.sum(1)
     order = np.argsort(-counts, kind="stable")
     partly = [f for f in order if 0 < counts[f] < detected[f]][: FRAMES_SHOWN // 2]
     whole = [f for f in order if 0 < counts[f] == detected[f]]
-    chosen = sorted(partly + whole[: FRAMES_SHOWN - len(partly)]) or [0]
+    return sorted(partly + whole[: FRAMES_SHOWN - len(partly)]) or [0]
+
+
+def draw_frame(axes: Axes, frame: dict[str, np.ndarray], edges: list[tuple[int, int]]) -> None:
+    """One frame: `points`, `predicted` `[J, 3]`, `present`, `hidden` `[J]`."""
+    points, predicted, present, gone = frame["points"], frame["predicted"], frame["present"], frame["hidden"]
+    for a, b in edges:
+        if present[a] and present[b]:
+            axes.plot(*points[[a, b], :2].T, color="0.8", linewidth=1, zorder=1)
+    axes.scatter(*points[present & ~gone, :2].T, s=8, color="0.45", label="seen", zorder=2)
+    for start, end in zip(points[gone, :2], predicted[gone, :2]):
+        axes.plot([start[0], end[0]], [start[1], end[1]], color="tab:red", linewidth=0.8, alpha=0.6, zorder=3)
+    axes.scatter(*points[gone, :2].T, s=14, color="tab:green", label="hidden (true)", zorder=4)
+    axes.scatter(*predicted[gone, :2].T, s=14, marker="x", color="tab:red", label="predicted", zorder=5)
+    axes.invert_yaxis()  # image coordinates: y grows downwards
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+
+def plot_reconstruction(example: dict[str, Tensor], layout: SkeletonLayout, title: str) -> Figure:
+    """Frames of one clip (`frames_to_show`): the skeleton as the model saw it (grey), the hidden joints where they
+    were (green) and where the model put them (red), linked by a line.
+
+    `example`: `points`, `predicted` float `[T, J, 3]` (normalised), `present`, `hidden` bool `[T, J]`.
+    """
+    arrays = {name: tensor.numpy() for name, tensor in example.items()}
+    chosen = frames_to_show(arrays["present"], arrays["hidden"])
     index = {name: i for i, name in enumerate(layout.joints)}
     edges = [(index[a], index[b]) for a, b in layout.edges]
     figure = Figure(figsize=(4 * len(chosen), 4.6), layout="constrained")
     panels = figure.subplots(1, len(chosen), squeeze=False)[0]
     for axes, frame in zip(panels, chosen):
-        seen = present[frame] & ~hidden[frame]
-        for a, b in edges:
-            if present[frame, a] and present[frame, b]:
-                axes.plot(*points[frame, [a, b], :2].T, color="0.8", linewidth=1, zorder=1)
-        axes.scatter(*points[frame, seen, :2].T, s=8, color="0.45", label="seen", zorder=2)
-        gone = hidden[frame]
-        for start, end in zip(points[frame, gone, :2], predicted[frame, gone, :2]):
-            axes.plot([start[0], end[0]], [start[1], end[1]], color="tab:red", linewidth=0.8, alpha=0.6, zorder=3)
-        axes.scatter(*points[frame, gone, :2].T, s=14, color="tab:green", label="hidden (true)", zorder=4)
-        axes.scatter(*predicted[frame, gone, :2].T, s=14, marker="x", color="tab:red", label="predicted", zorder=5)
-        axes.invert_yaxis()  # image coordinates: y grows downwards
-        axes.set_aspect("equal", adjustable="datalim")
-        axes.set_title(f"frame {frame}: {int(gone.sum())} of {int(present[frame].sum())} joints hidden", fontsize=9)
-        axes.set_xticks([])
-        axes.set_yticks([])
+        draw_frame(axes, {name: values[frame] for name, values in arrays.items()}, edges)
+        hidden, detected = int(arrays["hidden"][frame].sum()), int(arrays["present"][frame].sum())
+        axes.set_title(f"frame {frame}: {hidden} of {detected} joints hidden", fontsize=9)
     panels[0].legend(fontsize=7, loc="lower left")
     figure.suptitle(title, fontsize=10)
     return figure
