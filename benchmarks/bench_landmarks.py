@@ -1,15 +1,16 @@
 """CPU speed of the landmark models and of the landmark extractor, in one run.
 
-Prints:
+Model speeds are clips per CPU second of this process (the median over `--repeats` calls after warm-up, random
+weights, eval mode): on a shared machine wall time would also count the neighbours; with `--threads 1` it is the
+speed of one free core. Prints:
   - the whole models compared on unseen signers (`configs/signers_gloss.yml`, `SIGNER_MODELS`: landmarks_gcn or
-    landmarks_mlp per frame, then the config's transformer or conv_transformer, then the gloss head), random weights,
-    eval mode: parameters and clips/s at batch 1 and 32 on clips of the config's length (16 frames, 75 joints), and
-    the minor page faults of one batch-32 call (fresh memory that the allocator had to map: what made landmarks_gcn
-    slower per clip at batch 32 than at batch 1);
+    landmarks_mlp per frame, then the config's transformer or conv_transformer, then the gloss head): parameters and
+    clips/s at batch 1 and 32 on clips of the config's length (16 frames, 75 joints), and the minor page faults of one
+    batch-32 call (fresh memory the allocator had to map: what made landmarks_gcn slower per clip at batch 32);
   - `landmarks_gcn` and `landmarks_mlp` (the defaults of `feature_extractor.landmarks`: layout `upper_body_hands`,
-    channels 64-64-128-128, temporal kernel 9, D = 256) as feature extractors alone, random weights, eval mode: clips/s
-    at batch 1 and at batch 32, clips of 32 frames of 75 joints (pose and both hands) with the left hand missing in
-    half of the frames; medians over `--repeats` runs after warm-up; and the GCN / MLP ratio;
+    channels 64-64-128-128, temporal kernel 9, D = 256) as feature extractors alone: clips/s at batch 1 and 32,
+    clips of 32 frames of 75 joints (pose and both hands), the left hand missing in half of the frames; and the
+    GCN / MLP ratio;
   - the extractor (`data_preprocessing/extract_landmarks.py`, MediaPipe Holistic of the pinned mediapipe, one process):
     frames/s on a generated 640x480 video, and on how many frames MediaPipe found a person. A generated video has no
     person in it, so only the detectors run; on real signers the landmark models run too and it is slower.
@@ -21,6 +22,7 @@ Usage (from the repository root; `--threads 1` for the one-core figures of docs/
 import argparse
 import logging
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +33,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
-from benchmarks.bench_infer import median_seconds, write_video
+from benchmarks.bench_infer import write_video
 from data_preprocessing.extract_landmarks import Job, Settings, extract_clip
 from datasets.landmark_files import joint_names
 from datasets.media_inputs import find_inputs
@@ -58,6 +60,20 @@ SIGNER_MODELS = {
 }
 
 
+def median_cpu_seconds(run: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    """Median CPU time of `run()` over `repeats` calls, after `warmup` untimed ones: the process's own time, so that
+    on a shared machine the figure is the model's (wall time would also count the neighbours); with one thread it
+    is the wall time of a free core."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        run()
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
 def clips(batch: int) -> tuple[torch.Tensor, torch.Tensor]:
     """`[batch, 32, 75, 3]` landmarks (left hand missing in every other frame) and a full mask."""
     landmarks = torch.rand(batch, FRAMES, len(JOINTS), 3)
@@ -73,7 +89,7 @@ def model_throughput(name: str, repeats: int) -> dict[int, float]:
     with torch.inference_mode():
         for batch in BATCHES:
             landmarks, mask = clips(batch)
-            speeds[batch] = batch / median_seconds(partial(model, landmarks, mask), repeats)
+            speeds[batch] = batch / median_cpu_seconds(partial(model, landmarks, mask), repeats)
     return speeds
 
 
@@ -96,7 +112,7 @@ def signer_model_speed(overrides: tuple[str, ...], repeats: int) -> dict[str, fl
             landmarks = clips(batch)[0][:, :frames]
             mask = torch.ones(batch, frames, dtype=torch.bool)
             call = partial(model, None, mask, landmarks)
-            figures[f"batch {batch}"] = batch / median_seconds(call, repeats)
+            figures[f"batch {batch}"] = batch / median_cpu_seconds(call, repeats)
         figures["page faults"] = page_faults(call)
     return figures
 
