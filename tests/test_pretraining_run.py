@@ -124,3 +124,15 @@ def test_fine_tuning_starts_from_the_pretrained_parts(tmp_path, capsys) -> None:
     assert run_train(tmp_path, tune, "tune_wrong") == 2
     error = capsys.readouterr().err
     assert "feature_extractor.init_from:" in error and "[16, " in error and "[24, " in error
+
+
+def test_frame_model_pretrains_with_masked_frames(tmp_path, tiny_config_path, capsys) -> None:
+    """The shipped frame model (CNN + transformer) on the tiny synthetic videos: objective auto = masked_frames."""
+    args = ["--model_config_path", str(tiny_config_path), "--set", "train_parameters.pre_training=true"]
+    assert (
+        train.main([*args, "--set", "pre_training.frame_mask_ratio=0.5", "--set", "pre_training.frame_mask_span=1"])
+        == 0
+    )
+    summary = json.loads((last_run_dir(capsys) / "summary.json").read_text())
+    assert summary["pre_training"]["objective"] == "masked_frames"
+    assert summary["total_loss"]["val"] > 0
