@@ -126,7 +126,7 @@ def test_fine_tuning_starts_from_the_pretrained_parts(tmp_path, capsys) -> None:
     assert "feature_extractor.init_from:" in error and "[16, " in error and "[24, " in error
 
 
-def test_frame_model_pretrains_with_masked_frames(tmp_path, tiny_config_path, capsys) -> None:
+def test_frame_model_pretrains_with_masked_frames(tiny_config_path, capsys) -> None:
     """The shipped frame model (CNN + transformer) on the tiny synthetic videos: objective auto = masked_frames."""
     args = ["--model_config_path", str(tiny_config_path), "--set", "train_parameters.pre_training=true"]
     assert (
