@@ -9,6 +9,7 @@ import yaml
 
 from datasets.landmark_files import joint_names
 from models.pretraining import hide_frames, hide_joints
+from training.checkpoints import CheckpointError, load_classifier
 from training.init_from import load_pretrained
 from training.model_factory import build_model
 from training.pretraining import SignPreTrainer
@@ -190,3 +191,11 @@ def test_config_section_round_trips() -> None:
     assert (
         config_of(yaml.safe_load(yaml.safe_dump(config.model_dump(mode="json")))).pre_training.joint_mask_ratio == 0.5
     )
+
+
+def test_inference_refuses_a_pretraining_checkpoint(tmp_path) -> None:
+    module = SignPreTrainer(config_of(raw_config()))
+    path = tmp_path / "pre.ckpt"
+    torch.save({"state_dict": module.state_dict(), "hyper_parameters": dict(module.hparams)}, path)
+    with pytest.raises(CheckpointError, match="a pre-training checkpoint has no heads"):
+        load_classifier(path)

@@ -60,6 +60,11 @@ def load_classifier(path: Path) -> SignClassifier:
     checkpoint = read_checkpoint(path)
     hparams = checkpoint["hyper_parameters"]
     config = saved_config(hparams["config"], f"{path} (the config saved in it)")
+    if config.train_parameters.pre_training:
+        raise CheckpointError(
+            f"{path}: a pre-training checkpoint has no heads to predict with; fine-tune from it first"
+            " (feature_extractor.init_from, docs/pretraining.md)"
+        )
     module = SignClassifier(config, hparams.get("class_names") or {})
     try:
         module.load_state_dict(checkpoint["state_dict"])
