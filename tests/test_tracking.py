@@ -14,7 +14,9 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import train
 from tests.conftest import write_tiny_config
+from training.calibration import ECE_NAMES
 from training.loggers.neptune_logger import resolve_mode
+from utils.config_schema import HEAD_METRIC_NAMES
 
 TRACKING_ENV = ("NEPTUNE_API_TOKEN", "NEPTUNE_MODE", "NEPTUNE_DATA_DIRECTORY", "NEPTUNE_PROJECT", "MLFLOW_TRACKING_URI")
 HEADS = {"gloss", "letter"}
@@ -85,7 +87,7 @@ def test_mlflow_store_holds_metrics_params_tags_and_report(tracked_run):
     assert set(run.data.metrics) - best == set(expected)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert run.data.metrics["val_best/gloss/f1_weighted"] == pytest.approx(summary["val"]["gloss"]["f1_weighted"])
-    assert len(best) == 4 * len(HEADS)
+    assert len(best) == len(HEAD_METRIC_NAMES + ECE_NAMES) * len(HEADS)
     for name in ("val/loss", "train/loss_step", "train/lr", "val/gloss/accuracy", "val/letter/f1_macro"):
         history = sorted((m.step, m.value) for m in client.get_metric_history(run.info.run_id, name))
         _assert_same_series(history, sorted(expected[name]), name)

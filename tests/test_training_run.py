@@ -9,7 +9,7 @@ import yaml
 import train
 from training.checkpoints import load_classifier
 
-SUMMARY_METRICS = {"accuracy", "f1_weighted", "f1_macro", "loss"}
+SUMMARY_METRICS = {"accuracy", "f1_weighted", "f1_macro", "loss", "ece", "ece_calibrated"}
 
 
 def _run(config_path: Path, capsys, *overrides: str) -> tuple[int, Path, list[str]]:
