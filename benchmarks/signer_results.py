@@ -34,7 +34,9 @@ SIGNER_EXPERIMENTS = {
 
 
 def mean_std(summary: dict, name: str) -> str:
-    """`0.9123 ± 0.0456` of the test gloss figure `name`."""
+    """`0.9123 ± 0.0456` of the test gloss figure `name` (`-` if the folds do not have it)."""
+    if name not in summary["mean"]["test"]["gloss"]:
+        return "-"
     return f"{summary['mean']['test']['gloss'][name]:.4f} ± {summary['std']['test']['gloss'][name]:.4f}"
 
 
@@ -62,6 +64,8 @@ def cv_rows(base: dict, cv_dir: Path, overrides: tuple[str, ...], note: str) -> 
             "head": "gloss",
             "accuracy": mean_std(summary, "accuracy"),
             "f1_weighted": mean_std(summary, "f1_weighted"),
+            "ece": mean_std(summary, "ece"),
+            "ece_calibrated": mean_std(summary, "ece_calibrated"),
             "note": f"{note + '; ' if note else ''}{details}; goal: mean accuracy >= 0.90",
         }
     ]
