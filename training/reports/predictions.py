@@ -46,13 +46,16 @@ class SplitPredictions:
 def write_predictions_csv(predictions: SplitPredictions, class_names: dict[str, list[str]], path: Path) -> None:
     """One row per clip: its meta, then per head the true class, the predicted class and its probability."""
     rows = []
+    # Once per head, not per clip: `probabilities` and `predictions` compute over the whole split on every access.
+    computed = {head: (o.probabilities, o.predictions) for head, o in predictions.heads.items()}
     for index, meta in enumerate(predictions.clips):
         row = dict(meta)
         for head, outputs in predictions.heads.items():
             names, target = class_names[head], int(outputs.targets[index])
-            predicted = int(outputs.predictions[index])
+            probabilities, predicted_ids = computed[head]
+            predicted = int(predicted_ids[index])
             row[f"{head}_true"] = names[target] if target >= 0 else ""
             row[f"{head}_predicted"] = names[predicted]
-            row[f"{head}_probability"] = round(float(outputs.probabilities[index, predicted]), 4)
+            row[f"{head}_probability"] = round(float(probabilities[index, predicted]), 4)
         rows.append(row)
     write_csv(rows, path)
