@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import train
+from benchmarks import phonology_unseen
 from data_preprocessing import asl_lex_heads
 from datasets.asl_lex import RARE, AslLex, normalise_gloss
 from datasets.data_module import SignDataModule
@@ -231,3 +232,17 @@ def test_asl_lex_heads_prints_the_mapping_and_the_heads_block(tmp_path, capsys):
     assert "# 2 of 3 glosses have an ASL-LEX entry" in out
     assert "        contact:  # Contact.2.0: no, yes\n            num_class: 2\n" in out
     assert asl_lex_heads.main(["--lexicon", str(tmp_path / "none.csv")]) == 2
+
+
+def test_the_unseen_benchmark_scores_clips_and_glosses_against_the_majority():
+    truth = [("hello", 0)] * 8 + [("you", 1), ("sorry", 2)]
+    assert phonology_unseen.scores(truth, [0] * 10) == (0.8, pytest.approx(1 / 3))  # majority: 8 clips, 1 sign
+    assert phonology_unseen.scores(truth, [1] * 8 + [1, 2]) == (0.2, pytest.approx(2 / 3))
+    folds = [
+        {"h": {"accuracy": a, "majority": 0.5, "balanced": a, "majority_balanced": 0.5, "classes": 2}}
+        for a in (0.6, 0.8)
+    ]
+    assert phonology_unseen.table_rows(folds) == [
+        {"head": "h", "classes": "2.0", "accuracy": "0.700 ± 0.141", "majority": "0.500 ± 0.000"}
+        | {"balanced": "0.700 ± 0.141", "majority_balanced": "0.500 ± 0.000"}
+    ]
