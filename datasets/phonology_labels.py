@@ -106,4 +106,3 @@ class PhonologyLabels:
                 f" of {names}"
             )
         return names.index(value)
-
