@@ -11,25 +11,22 @@ import torch
 from benchmarks.bench_landmarks import SIGNER_MODELS, signer_model_speed
 
 FLIP = "augmentations_parameters.landmarks.flip_probability=0.5"
-# results.py experiment name -> (model, --set overrides of configs/signers_gloss.yml, note)
+UPPER_BODY = "feature_extractor.landmarks.layout=upper_body_hands"  # pose + hands, shoulder normalisation
+HANDS = "feature_extractor.landmarks.layout=hands"  # hands only, normalised by their own spread over the clip
+GCN, MLP, CONV = SIGNER_MODELS.values()
+# results.py experiment name -> (model, --set overrides of configs/signers_gloss.yml, note); every row names its
+# layout, so that it measures the same thing whatever the config's default.
 SIGNER_EXPERIMENTS = {
-    "signers_gcn": ("landmarks_gcn + transformer", SIGNER_MODELS["landmarks_gcn + transformer"], ""),
-    "signers_mlp": ("landmarks_mlp + transformer", SIGNER_MODELS["landmarks_mlp + transformer"], ""),
-    "signers_conv_transformer": (
-        "landmarks_mlp + conv_transformer",
-        SIGNER_MODELS["landmarks_mlp + conv_transformer"],
-        "",
-    ),
+    "signers_gcn": ("landmarks_gcn + transformer", (*GCN, UPPER_BODY), "pose + hands"),
+    "signers_mlp": ("landmarks_mlp + transformer", (*MLP, UPPER_BODY), "pose + hands"),
+    "signers_conv_transformer": ("landmarks_mlp + conv_transformer", (*CONV, UPPER_BODY), "pose + hands"),
     "signers_conv_transformer_flip": (
         "landmarks_mlp + conv_transformer",
-        (*SIGNER_MODELS["landmarks_mlp + conv_transformer"], FLIP),
-        "flip_probability 0.5",
+        (*CONV, UPPER_BODY, FLIP),
+        "pose + hands, flip_probability 0.5",
     ),
-    "signers_gcn_flip": (
-        "landmarks_gcn + transformer",
-        (*SIGNER_MODELS["landmarks_gcn + transformer"], FLIP),
-        "flip 0.5",
-    ),
+    "signers_mlp_hands": ("landmarks_mlp + transformer", (*MLP, HANDS), "hands only"),
+    "signers_conv_transformer_hands": ("landmarks_mlp + conv_transformer", (*CONV, HANDS), "hands only"),
 }
 
 
