@@ -16,7 +16,6 @@ Writes `<output_dir>/<time>/multitask.md` and `multitask.json` beside the train.
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from statistics import mean, stdev
 from typing import Optional
 
 from benchmarks.tables import markdown_table
+from benchmarks.train_runs import run_train_py
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"gloss alone": "configs/signers_gloss.yml", "gloss + phonology": "configs/signers_gloss_phonology.yml"}
@@ -33,16 +33,7 @@ NEEDS = (ROOT.parent / "shared" / "data" / "mediapipe_signers", ROOT.parent / "s
 
 def run_cv(config: str, folds: int, overrides: list[str], log: Path) -> Path:
     """`train.py --cv` on one config (its output in `log`); returns the cross-validation folder."""
-    command = [sys.executable, "train.py", "--model_config_path", config, "--cv", str(folds)]
-    for override in overrides:
-        command += ["--set", override]
-    with log.open("w", encoding="utf-8") as output:
-        finished = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
-    lines = log.read_text(encoding="utf-8").splitlines()
-    cv_dir = next((line.split(": ", 1)[1] for line in reversed(lines) if line.startswith("run_dir: ")), None)
-    if finished.returncode != 0 or cv_dir is None:
-        raise RuntimeError(f"train.py exited with status {finished.returncode}; see {log}")
-    return ROOT / cv_dir
+    return run_train_py(config, overrides, log, ("--cv", str(folds)))
 
 
 def fold_assignment(cv_dir: Path) -> list[tuple[str, str, str]]:

@@ -16,7 +16,6 @@ Writes `<output_dir>/<time>/unseen.md` and `unseen.json` beside each fold's trai
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -25,6 +24,7 @@ from statistics import mean, stdev
 from typing import Optional
 
 from benchmarks.tables import markdown_table
+from benchmarks.train_runs import run_train_py
 from datasets.data_module import SignDataModule
 from datasets.gloss_folds import TEST, gloss_folds, write_fold_split
 from datasets.splits import TRAIN
@@ -45,18 +45,8 @@ COLUMNS = {
 
 def run_fold(config: str, split_file: Path, name: str, overrides: list[str], log: Path) -> Path:
     """train.py on one fold (its output in `log`); returns the run folder."""
-    command = [sys.executable, "train.py", "--model_config_path", config]
-    for override in (f"general_parameters.split_file={split_file}", f"general_parameters.experiment_name={name}"):
-        command += ["--set", override]
-    for override in overrides:
-        command += ["--set", override]
-    with log.open("w", encoding="utf-8") as output:
-        finished = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
-    lines = log.read_text(encoding="utf-8").splitlines()
-    run_dir = next((line.split(": ", 1)[1] for line in reversed(lines) if line.startswith("run_dir: ")), None)
-    if finished.returncode != 0 or run_dir is None:
-        raise RuntimeError(f"train.py exited with status {finished.returncode}; see {log}")
-    return ROOT / run_dir
+    fold = (f"general_parameters.split_file={split_file}", f"general_parameters.experiment_name={name}")
+    return run_train_py(config, [*fold, *overrides], log)
 
 
 def predicted_ids(run_dir: Path, names: dict[str, list[str]]) -> dict[str, dict[str, int]]:

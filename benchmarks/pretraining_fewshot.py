@@ -26,7 +26,6 @@ Usage (from the repository root; hours on 2 busy cores, one thread per run):
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ from matplotlib.figure import Figure
 
 from benchmarks.results import machine
 from benchmarks.tables import markdown_table
+from benchmarks.train_runs import run_train_py
 from datasets.csv_rows import write_csv
 from datasets.data_module import SignDataModule
 from datasets.signer_folds import fold_rows
@@ -75,22 +75,17 @@ def train(config: str, overrides: list[str], log: Path, state: dict) -> Path:
     """A train.py run (reused if `state` has it); returns its run folder."""
     if log.stem in state and (Path(state[log.stem]) / "summary.json").is_file():
         return Path(state[log.stem])
-    command = [sys.executable, "train.py", "--model_config_path", config]
-    for override in overrides:
-        command += ["--set", override]
     for attempt in range(TRIES):
         print(f"{time.strftime('%H:%M:%S')} {log.stem}" + (f" (attempt {attempt + 1})" if attempt else ""), flush=True)
-        with log.open("w", encoding="utf-8") as output:
-            finished = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
-        lines = log.read_text(encoding="utf-8").splitlines()
-        run_dir = next((line.split(": ", 1)[1] for line in reversed(lines) if line.startswith("run_dir: ")), None)
-        if finished.returncode == 0 and run_dir is not None:
+        try:
+            run_dir = run_train_py(config, overrides, log)
             break
-    else:  # on a shared machine a run may be stopped from outside (SIGTERM: status 143); it is tried again
-        raise RuntimeError(f"train.py exited with status {finished.returncode}; see {log}")
-    state[log.stem] = str(ROOT / run_dir)
+        except RuntimeError:  # on a shared machine a run may be stopped from outside (SIGTERM: status 143)
+            if attempt == TRIES - 1:
+                raise
+    state[log.stem] = str(run_dir)
     (log.parent / "state.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
-    return ROOT / run_dir
+    return run_dir
 
 
 def common(out: Path, split: Path, name: str) -> list[str]:

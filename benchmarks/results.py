@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import torch
 from benchmarks import seed_models
 from benchmarks.signer_results import SIGNER_EXPERIMENTS, cv_rows
 from benchmarks.tables import markdown_table
+from benchmarks.train_runs import run_train_py
 
 # pylint: enable=wrong-import-position
 
@@ -199,21 +199,15 @@ def machine() -> str:
 
 def run_train(key: str, experiment: Experiment, log_dir: Path) -> tuple[Path, float]:
     """Run train.py for one experiment; its output goes to `<log_dir>/<key>.log`. Returns (run dir, seconds)."""
-    command = [sys.executable, "train.py", "--model_config_path", experiment.config]
-    for override in (f"general_parameters.experiment_name=results_{key}", *experiment.overrides):
-        command += ["--set", override]
-    if experiment.cv:
-        command += ["--cv", str(experiment.cv)]
-    log = log_dir / f"{key}.log"
+    overrides = (f"general_parameters.experiment_name=results_{key}", *experiment.overrides)
     started = time.perf_counter()
-    with log.open("w", encoding="utf-8") as output:
-        finished = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
-    seconds = time.perf_counter() - started
-    lines = log.read_text(encoding="utf-8").splitlines()
-    run_dir = next((line.split(": ", 1)[1] for line in reversed(lines) if line.startswith("run_dir: ")), None)
-    if finished.returncode != 0 or run_dir is None:
-        raise RuntimeError(f"train.py exited with status {finished.returncode}; see {log}")
-    return ROOT / run_dir, seconds
+    run_dir = run_train_py(experiment.config, overrides, log_dir / f"{key}.log", cv_args(experiment.cv))
+    return run_dir, time.perf_counter() - started
+
+
+def cv_args(folds: int) -> tuple[str, ...]:
+    """train.py's `--cv K` arguments (none for a single run)."""
+    return ("--cv", str(folds)) if folds else ()
 
 
 def experiment_rows(key: str, experiment: Experiment, log_dir: Path) -> list[dict]:
@@ -283,6 +277,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print("\n".join(SEED_MODELS))
         return 0
     log_dir = args.output_dir / time.strftime("%Y%m%d-%H%M%S")
+    if log_dir.exists():  # another results.py started in the same second
+        log_dir = log_dir.with_name(f"{log_dir.name}-{os.getpid()}")
     log_dir.mkdir(parents=True)
     start_machine, rows, status = machine(), [], 0
     for key in args.only:
