@@ -25,6 +25,7 @@ SIGNER_EXPERIMENTS = {
         (*CONV, UPPER_BODY, FLIP),
         "pose + hands, flip_probability 0.5",
     ),
+    "signers_gcn_hands": ("landmarks_gcn + transformer", (*GCN, HANDS), "hands only"),
     "signers_mlp_hands": ("landmarks_mlp + transformer", (*MLP, HANDS), "hands only"),
     "signers_conv_transformer_hands": ("landmarks_mlp + conv_transformer", (*CONV, HANDS), "hands only"),
 }
@@ -50,8 +51,10 @@ def cv_rows(base: dict, cv_dir: Path, overrides: tuple[str, ...], note: str) -> 
     finally:
         torch.set_num_threads(threads)
     pooled = summary["pooled"]["test"]["gloss"]
+    baseline = summary.get("majority_baseline", {}).get("test", {}).get("gloss")
+    majority = f"majority baseline {baseline['accuracy']:.4f} ± {baseline['std']:.4f}; " if baseline else ""
     details = (
-        f"folds: {per_fold}; pooled {pooled['accuracy']:.4f} over {pooled['clips']} clips; worst signer "
+        f"folds: {per_fold}; {majority}pooled {pooled['accuracy']:.4f} over {pooled['clips']} clips; worst signer "
         f"{worst['signer']} {worst['accuracy']:.2f}; batch 32: {speed:.0f} clips/s (1 core)"
     )
     return [

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 import train
-from training.reports.cv_summary import collect_test_predictions, write_cv_summary
+from datasets.annotations import ClipRecord
+from datasets.signer_folds import Fold
+from training.reports.cv_summary import collect_test_predictions, majority_baseline, write_cv_summary
 from tests.signer_factories import write_signers_corpus
 
 SIGNERS = {
@@ -124,3 +126,23 @@ def test_cv_needs_at_least_two_folds(capsys):
     with pytest.raises(SystemExit) as stop:
         train.parse_args(["--cv", "1"])
     assert stop.value.code == 2 and "--cv takes K >= 2" in capsys.readouterr().err
+
+
+def test_the_summary_has_each_folds_majority_baseline(cv_dir):
+    """The baseline of the same run: each fold's most frequent training gloss, scored on its test clips."""
+    summary = json.loads((cv_dir / "cv_summary.json").read_text(encoding="utf-8"))
+    glosses = {}
+    for row in read_rows(cv_dir / "fold_1" / "report" / "test_predictions.csv"):
+        glosses[row["clip_id"]] = row["gloss_true"]
+    fold = summary["folds"][0]["majority_baseline"]["gloss"]
+    expected = sum(gloss == fold["class"] for gloss in glosses.values()) / len(glosses)
+    assert fold["accuracy"] == pytest.approx(expected, abs=1e-4)
+    values = [f["majority_baseline"]["gloss"]["accuracy"] for f in summary["folds"]]
+    assert summary["majority_baseline"]["test"]["gloss"]["accuracy"] == pytest.approx(sum(values) / 3, abs=1e-4)
+    assert "majority baseline" in (cv_dir / "cv_summary.md").read_text(encoding="utf-8")
+
+
+def test_the_majority_is_counted_on_training_clips_only():
+    records = [ClipRecord(Path("."), f"c{i}", labels={"gloss": label}) for i, label in enumerate([0, 0, 1, -1, 1, 1])]
+    fold = Fold(1, train=[0, 1, 2, 3], val=[], test=[4, 5], val_signers=[], test_signers=["x"])
+    assert majority_baseline(records, fold, {"gloss": GLOSSES}) == {"gloss": {"class": "hello", "accuracy": 0.0}}

@@ -27,6 +27,7 @@ from datasets.errors import DataError
 from datasets.signer_folds import Fold, fold_rows, signer_folds
 from training.reports.cv_summary import (
     fold_figures,
+    majority_baseline,
     summarise_folds,
     summary_lines,
     collect_test_predictions,
@@ -87,7 +88,7 @@ def cross_validate(config: TrainConfig, folds: int) -> Path:
             ", ".join(fold.val_signers),
         )
         run_dir = run(with_split_file(config, split_files[fold.number]), run_dir=cv_dir / f"fold_{fold.number}")
-        results.append(fold_figures(fold, run_dir))
+        results.append(fold_figures(fold, run_dir, majority_baseline(data.records, fold, data.class_names)))
     predictions = collect_test_predictions(cv_dir, results)
     summary = summarise_folds(results, predictions, data.class_names) | {
         "experiment": general.experiment_name,

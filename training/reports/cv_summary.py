@@ -3,16 +3,21 @@ and standard deviation per split and head, accuracy per test signer, and the tes
 
 Every clip is tested in exactly one fold, so the folds' test predictions together cover the corpus once: the pooled
 accuracy and the summed confusion matrix are over all of them. The standard deviation is over folds (n - 1).
+
+The baseline in the same summary: per fold and head, the majority class of the fold's training clips predicted for
+every test clip (what a model that learnt nothing about the signs would score).
 """
 
 import csv
 import json
 import statistics
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from datasets.annotations import ClipRecord
 from datasets.csv_rows import write_csv
 from datasets.signer_folds import Fold
 from training.reports.confusion import plot_confusion_matrix
@@ -21,8 +26,24 @@ from training.reports.writer import save_figure
 SPLITS = ("val", "test")
 
 
-def fold_figures(fold: Fold, run_dir: Path) -> dict[str, Any]:
-    """One fold's entry of cv_summary.json, from its run's summary.json."""
+def majority_baseline(
+    records: list[ClipRecord], fold: Fold, class_names: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
+    """Per head: the most frequent class among the fold's labelled training clips and its test accuracy (a head
+    without labelled training or test clips is left out)."""
+    baseline = {}
+    for head, names in class_names.items():
+        train = Counter(records[i].labels.get(head, -1) for i in fold.train)
+        train.pop(-1, None)
+        test = [label for label in (records[i].labels.get(head, -1) for i in fold.test) if label >= 0]
+        if train and test:
+            majority = train.most_common(1)[0][0]
+            baseline[head] = {"class": names[majority], "accuracy": round(test.count(majority) / len(test), 4)}
+    return baseline
+
+
+def fold_figures(fold: Fold, run_dir: Path, baseline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One fold's entry of cv_summary.json, from its run's summary.json, with its majority baseline."""
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     return {
         "fold": fold.number,
@@ -32,6 +53,7 @@ def fold_figures(fold: Fold, run_dir: Path) -> dict[str, Any]:
         "samples": summary.get("samples"),
         "epochs_trained": summary.get("epochs_trained"),
         "wall_time_seconds": summary.get("wall_time_seconds"),
+        "majority_baseline": baseline,
     } | {split: summary.get(split, {}) for split in SPLITS}
 
 
@@ -103,13 +125,31 @@ def summarise_folds(
         accuracy = round(float(np.trace(counts) / clips), 4) if clips else None
         summary["pooled"]["test"][head] = {"accuracy": accuracy, "clips": clips}
     summary["per_signer"] = {"test": signer_rows(predictions, heads)}
+    summary["majority_baseline"] = {"test": baseline_spread(results, heads)}
     return summary
+
+
+def baseline_spread(results: list[dict[str, Any]], heads: list[str]) -> dict[str, dict[str, float]]:
+    """Per head: mean and standard deviation over folds of the majority baseline's test accuracy."""
+    spreads = {}
+    for head in heads:
+        values = [fold["majority_baseline"][head]["accuracy"] for fold in results if head in fold["majority_baseline"]]
+        if values:
+            deviation = statistics.stdev(values) if len(values) > 1 else 0.0
+            spreads[head] = {"accuracy": round(statistics.fmean(values), 4), "std": round(deviation, 4)}
+    return spreads
 
 
 def figure_text(summary: dict[str, Any], split: str, head: str, name: str) -> str:
     """`0.9123 ± 0.0456` (or `n/a`)."""
     mean = summary["mean"][split][head].get(name)
     return "n/a" if mean is None else f"{mean:.4f} ± {summary['std'][split][head][name]:.4f}"
+
+
+def baseline_text(summary: dict[str, Any], head: str) -> str:
+    """The majority baseline's `mean ± std` test accuracy (or `n/a`)."""
+    baseline = summary.get("majority_baseline", {}).get("test", {}).get(head)
+    return "n/a" if baseline is None else f"{baseline['accuracy']:.4f} ± {baseline['std']:.4f}"
 
 
 def markdown(summary: dict[str, Any], heads: list[str]) -> str:
@@ -120,21 +160,24 @@ def markdown(summary: dict[str, Any], heads: list[str]) -> str:
         lines += [
             f"## {head}",
             "",
-            "| fold | test signers | test clips | val accuracy | test accuracy | test weighted F1 | epochs |",
-            "|---|---|---|---|---|---|---|",
+            "| fold | test signers | test clips | val accuracy | test accuracy | test weighted F1 | majority baseline "
+            "| epochs |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for fold in folds:
             val, test = fold["val"].get(head) or {}, fold["test"].get(head) or {}
             lines.append(
                 f"| {fold['fold']} | {', '.join(fold['test_signers'])} | {(fold['samples'] or {}).get('test', '')} "
                 f"| {val.get('accuracy', float('nan')):.4f} | {test.get('accuracy', float('nan')):.4f} "
-                f"| {test.get('f1_weighted', float('nan')):.4f} | {fold['epochs_trained']} |"
+                f"| {test.get('f1_weighted', float('nan')):.4f} "
+                f"| {(fold['majority_baseline'].get(head) or {}).get('accuracy', float('nan')):.4f} "
+                f"| {fold['epochs_trained']} |"
             )
         pooled = summary["pooled"]["test"][head]
         lines += [
             f"| mean ± std | | | {figure_text(summary, 'val', head, 'accuracy')} "
             f"| {figure_text(summary, 'test', head, 'accuracy')} | {figure_text(summary, 'test', head, 'f1_weighted')}"
-            " | |",
+            f" | {baseline_text(summary, head)} | |",
             "",
             f"Pooled over all {pooled['clips']} test clips (each tested once): accuracy {pooled['accuracy']}.",
             "",
@@ -172,7 +215,8 @@ def write_cv_summary(
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
-    """What train.py prints at the end: per split and head, mean ± std of accuracy and weighted F1."""
+    """What train.py prints at the end: per split and head, mean ± std of accuracy and weighted F1; per head, the
+    majority baseline's test accuracy."""
     lines = []
     for split in SPLITS:
         for head in summary["mean"][split]:
@@ -180,4 +224,6 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             lines.append(
                 f"cv {split:<5} {head:<24} accuracy {accuracy}  f1_weighted {f1}  ({len(summary['folds'])} folds)"
             )
+    for head in summary["majority_baseline"]["test"]:
+        lines.append(f"cv test  {head:<24} majority baseline accuracy {baseline_text(summary, head)}")
     return lines
