@@ -51,7 +51,7 @@ REPRESENTATION_SIZE = 256
 SIGNERS_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "signers_gloss.yml"
 # The models compared on unseen signers: `--set` overrides of configs/signers_gloss.yml (also run by results.py).
 SIGNER_MODELS = {
-    "landmarks_gcn + transformer": (),
+    "landmarks_gcn + transformer": ("feature_extractor.landmarks.name=landmarks_gcn",),
     "landmarks_mlp + transformer": ("feature_extractor.landmarks.name=landmarks_mlp",),
     "landmarks_mlp + conv_transformer": (
         "feature_extractor.landmarks.name=landmarks_mlp",
