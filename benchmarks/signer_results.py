@@ -20,13 +20,9 @@ SIGNER_EXPERIMENTS = {
     "signers_gcn": ("landmarks_gcn + transformer", (*GCN, UPPER_BODY), "pose + hands"),
     "signers_mlp": ("landmarks_mlp + transformer", (*MLP, UPPER_BODY), "pose + hands"),
     "signers_conv_transformer": ("landmarks_mlp + conv_transformer", (*CONV, UPPER_BODY), "pose + hands"),
-    "signers_conv_transformer_flip": (
-        "landmarks_mlp + conv_transformer",
-        (*CONV, UPPER_BODY, FLIP),
-        "pose + hands, flip_probability 0.5",
-    ),
     "signers_gcn_hands": ("landmarks_gcn + transformer", (*GCN, HANDS), "hands only"),
     "signers_mlp_hands": ("landmarks_mlp + transformer", (*MLP, HANDS), "hands only"),
+    "signers_mlp_hands_flip": ("landmarks_mlp + transformer", (*MLP, HANDS, FLIP), "hands only, flip_probability 0.5"),
     "signers_conv_transformer_hands": ("landmarks_mlp + conv_transformer", (*CONV, HANDS), "hands only"),
 }
 
