@@ -18,7 +18,6 @@ import csv
 import json
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from statistics import mean, stdev
 from typing import Optional
@@ -52,18 +51,6 @@ def spread_text(values: list[float]) -> str:
     return f"{mean(values):.3f} ± {stdev(values):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
 
 
-def majority_accuracy(fold_dir: Path, head: str) -> Optional[float]:
-    """Test accuracy of always answering the class most frequent among the fold's training clips (from the run's
-    class_counts.csv)."""
-    with (fold_dir / "class_counts.csv").open(encoding="utf-8", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["head"] == head]
-    train = Counter({row["class"]: int(row["count"]) for row in rows if row["split"] == "train"})
-    test = {row["class"]: int(row["count"]) for row in rows if row["split"] == "test"}
-    if not train or not sum(test.values()):
-        return None
-    return test.get(train.most_common(1)[0][0], 0) / sum(test.values())
-
-
 def gloss_rows(summaries: dict[str, dict]) -> list[dict]:
     """One row per condition: the gloss head's test accuracy and weighted F1 over folds, pooled accuracy."""
     rows = []
@@ -85,13 +72,14 @@ def gloss_rows(summaries: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def phonology_rows(cv_dir: Path, summary: dict) -> list[dict]:
-    """The multi-task run's phonology heads on the unseen signers' test clips, against the majority baseline."""
+def phonology_rows(summary: dict) -> list[dict]:
+    """The multi-task run's phonology heads on the unseen signers' test clips, against the majority baseline of
+    each fold (the cross-validation summary's: the most frequent class of the fold's training clips)."""
     rows = []
     for head in summary["mean"]["test"]:
         if head == "gloss":
             continue
-        baseline = [majority_accuracy(cv_dir / fold["run_dir"], head) for fold in summary["folds"]]
+        baseline = [(fold["majority_baseline"].get(head) or {}).get("accuracy") for fold in summary["folds"]]
         rows.append(
             {
                 "head": head,
@@ -130,7 +118,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         raise RuntimeError(f"the two cross-validations dealt different folds: {list(cv_dirs.values())}")
     summaries = {c: json.loads((d / "cv_summary.json").read_text(encoding="utf-8")) for c, d in cv_dirs.items()}
     gloss = gloss_rows(summaries)
-    phonology = phonology_rows(cv_dirs["gloss + phonology"], summaries["gloss + phonology"])
+    phonology = phonology_rows(summaries["gloss + phonology"])
     columns = {"condition": "condition", "accuracy": "gloss test accuracy", "f1": "weighted F1"}
     columns |= {"pooled": "pooled accuracy", "folds": "per fold"}
     heads = {"head": "phonology head", "accuracy": "test accuracy", "majority": "majority baseline"}
