@@ -9,8 +9,8 @@ inference/export_onnx.py into a temporary folder, and prints in one run, for bot
     sliding window, drawing, writing the annotated video) on a generated 640x480 video file;
 and the ONNX Runtime / PyTorch ratio of each. A clip is `num_segments` frames of the validation frame size.
 
-Then the same for a landmark model (`--landmark_config`, default configs/signers_gloss.yml: a graph network over
-upper_body_hands + a transformer, random weights), a clip being `num_segments` frames of random landmarks; its
+Then the same for a landmark model (`--landmark_config`, default configs/signers_gloss.yml: its landmark extractor
+and transformer, random weights), a clip being `num_segments` frames of random landmarks; its
 webcam.py run is on a 640x480 video of a signer (an ASL Alphabet photo from ../shared/data, upscaled, drifting by a
 few pixels: MediaPipe tracks the body in every frame and the hand in most), and the loop's time per frame is split
 into MediaPipe Holistic's and the model's (a prediction every `--stride` frames), with the model's share of the
