@@ -79,12 +79,16 @@ def phonology_rows(summary: dict) -> list[dict]:
     for head in summary["mean"]["test"]:
         if head == "gloss":
             continue
-        baseline = [(fold["majority_baseline"].get(head) or {}).get("accuracy") for fold in summary["folds"]]
+        baseline = [(fold.get("majority_baseline", {}).get(head) or {}).get("accuracy") for fold in summary["folds"]]
         rows.append(
             {
                 "head": head,
                 "accuracy": spread_text(per_fold(summary, head)),
-                "majority": spread_text([b for b in baseline if b is not None]),
+                "majority": (
+                    spread_text([b for b in baseline if b is not None])
+                    if any(b is not None for b in baseline)
+                    else "n/a"
+                ),
             }
         )
     return rows
