@@ -8,6 +8,7 @@ The pass runs in one process over whole splits (the first process under DDP), so
 """
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -93,8 +94,7 @@ def calibrate_outputs(outputs: dict[str, SplitPredictions]) -> dict[str, float]:
     }
     temperatures = fit_temperatures(val_outputs)
     for predictions in outputs.values():
-        for head, head_outputs in predictions.heads.items():
-            head_outputs.temperature = temperatures[head]
+        predictions.heads = {head: replace(o, temperature=temperatures[head]) for head, o in predictions.heads.items()}
     return temperatures
 
 

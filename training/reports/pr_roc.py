@@ -22,14 +22,13 @@ def _draw_classes(outputs: HeadPredictions, names: list[str], precision_axes: Ax
     """One PR and one ROC line per class; returns (classes left out, average precisions, AUCs)."""
     colours = _colours(len(names))
     skipped, precisions, areas = 0, [], []
-    probabilities = outputs.probabilities  # computed over the whole split on every access: once, not per class
     for index, name in enumerate(names):
         positive = outputs.targets == index
         if positive.all() or not positive.any():
             skipped += 1
             continue
         style = {"color": colours[index], "linewidth": 1.2}
-        scores = probabilities[:, index]
+        scores = outputs.probabilities[:, index]
         pr = PrecisionRecallDisplay.from_predictions(positive, scores, name=name, ax=precision_axes, curve_kwargs=style)
         roc = RocCurveDisplay.from_predictions(positive, scores, name=name, ax=roc_axes, curve_kwargs=style)
         precisions.append(pr.average_precision)

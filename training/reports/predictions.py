@@ -1,6 +1,7 @@
 """Model outputs over one split: per head the targets and logits, per clip its meta; and the predictions CSV."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +11,22 @@ import torch
 from datasets.csv_rows import write_csv
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeadPredictions:
     """`targets` int `[N]` (-1 = no label) and `logits` float `[N, num_class]` of one head; `temperature` divides
-    the logits before the softmax (1: the model's own probabilities)."""
+    the logits before the softmax (1: the model's own probabilities). Immutable, so the probabilities and predictions
+    over the whole split are computed once, on first use (calibration makes a new one: `dataclasses.replace`)."""
 
     targets: np.ndarray
     logits: np.ndarray
     temperature: float = 1.0
 
-    @property
+    @cached_property
     def probabilities(self) -> np.ndarray:
         """Class probabilities `[N, num_class]`."""
         return torch.from_numpy(self.logits / self.temperature).softmax(-1).numpy()
 
-    @property
+    @cached_property
     def predictions(self) -> np.ndarray:
         """Predicted class ids `[N]` (the temperature does not change them)."""
         return self.logits.argmax(axis=1)
@@ -46,16 +48,13 @@ class SplitPredictions:
 def write_predictions_csv(predictions: SplitPredictions, class_names: dict[str, list[str]], path: Path) -> None:
     """One row per clip: its meta, then per head the true class, the predicted class and its probability."""
     rows = []
-    # Once per head, not per clip: `probabilities` and `predictions` compute over the whole split on every access.
-    computed = {head: (o.probabilities, o.predictions) for head, o in predictions.heads.items()}
     for index, meta in enumerate(predictions.clips):
         row = dict(meta)
         for head, outputs in predictions.heads.items():
             names, target = class_names[head], int(outputs.targets[index])
-            probabilities, predicted_ids = computed[head]
-            predicted = int(predicted_ids[index])
+            predicted = int(outputs.predictions[index])
             row[f"{head}_true"] = names[target] if target >= 0 else ""
             row[f"{head}_predicted"] = names[predicted]
-            row[f"{head}_probability"] = round(float(probabilities[index, predicted]), 4)
+            row[f"{head}_probability"] = round(float(outputs.probabilities[index, predicted]), 4)
         rows.append(row)
     write_csv(rows, path)
