@@ -13,7 +13,9 @@ from benchmarks.bench_landmarks import SIGNER_MODELS, signer_model_speed
 FLIP = "augmentations_parameters.landmarks.flip_probability=0.5"
 UPPER_BODY = "feature_extractor.landmarks.layout=upper_body_hands"  # pose + hands, shoulder normalisation
 HANDS = "feature_extractor.landmarks.layout=hands"  # hands only, normalised by their own spread over the clip
-GCN, MLP, CONV = SIGNER_MODELS.values()
+GCN = SIGNER_MODELS["landmarks_gcn + transformer"]
+MLP = SIGNER_MODELS["landmarks_mlp + transformer"]
+CONV = SIGNER_MODELS["landmarks_mlp + conv_transformer"]
 # results.py experiment name -> (model, --set overrides of configs/signers_gloss.yml, note); every row names its
 # layout, so that it measures the same thing whatever the config's default.
 SIGNER_EXPERIMENTS = {

@@ -67,9 +67,10 @@ def collect_test_predictions(cv_dir: Path, results: list[dict[str, Any]]) -> lis
     return rows
 
 
-def spread(results: list[dict[str, Any]], split: str, head: str) -> tuple[dict[str, float], dict[str, float]]:
-    """Mean and standard deviation over folds of each figure that every fold has for `split` and `head`."""
-    per_fold = [result[split].get(head) or {} for result in results]
+def spread(results: list[dict[str, Any]], part: str, head: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean and standard deviation over folds of each figure that every fold has for `head` in its `part` (a split,
+    or `majority_baseline`)."""
+    per_fold = [result[part].get(head) or {} for result in results]
     names = [name for name, value in per_fold[0].items() if isinstance(value, (int, float))]
     means, deviations = {}, {}
     for name in names:
@@ -133,10 +134,9 @@ def baseline_spread(results: list[dict[str, Any]], heads: list[str]) -> dict[str
     """Per head: mean and standard deviation over folds of the majority baseline's test accuracy."""
     spreads = {}
     for head in heads:
-        values = [fold["majority_baseline"][head]["accuracy"] for fold in results if head in fold["majority_baseline"]]
-        if values:
-            deviation = statistics.stdev(values) if len(values) > 1 else 0.0
-            spreads[head] = {"accuracy": round(statistics.fmean(values), 4), "std": round(deviation, 4)}
+        means, deviations = spread(results, "majority_baseline", head)
+        if "accuracy" in means:
+            spreads[head] = {"accuracy": means["accuracy"], "std": deviations["accuracy"]}
     return spreads
 
 
