@@ -28,6 +28,8 @@ from benchmarks import seed_models
 from benchmarks.signer_results import SIGNER_EXPERIMENTS, cv_rows
 from benchmarks.tables import markdown_table
 from benchmarks.train_runs import run_train_py
+from utils.config import read_yaml
+from utils.config_schema import AugmentationsParameters
 
 # pylint: enable=wrong-import-position
 
@@ -71,17 +73,19 @@ ASL_SPLITS = ("test", "official_test")
 SIGNERS_ZIP = DATA / "mediapipe_signers" / "mediapipe_signers.zip"
 
 
-def shipped_augmentations(rotation: float) -> tuple[str, ...]:
-    """`--set` overrides that turn the out-of-distribution recipe of configs/*_to_*.yml back into the shipped
-    configs' augmentations (`rotation`: the shipped config's degrees): the "before" of docs/out_of_distribution.md."""
-    shipped = {"apply_grayscale": "false", "apply_horizontal_flip": "false", "apply_blur": "false"} | {
-        "random_rotation_degree": rotation,
-        "random_affine_translate": 0.1,
-        "random_affine_scale": "[0.9, 1.1]",
-        "color_jitter_brightness": 0.3,
-        "color_jitter_contrast": 0.3,
-    }
-    return tuple(f"augmentations_parameters.{key}={value}" for key, value in shipped.items())
+def shipped_training(recipe_config: str, shipped_config: str) -> tuple[str, ...]:
+    """`--set` overrides that turn the out-of-distribution recipe of `recipe_config` back into the training of the
+    shipped config it was made from: the shipped augmentations (a key the shipped config leaves out gets the schema's
+    default), epochs and learning-rate decay. The "before" of docs/out_of_distribution.md."""
+    recipe, shipped = (read_yaml(ROOT / path) for path in (recipe_config, shipped_config))
+    augmentations = shipped["augmentations_parameters"]
+    defaults = AugmentationsParameters().model_dump()
+    overrides = [
+        f"augmentations_parameters.{key}={json.dumps(augmentations.get(key, defaults[key]))}"
+        for key in recipe["augmentations_parameters"]
+    ]
+    overrides += [f"train_parameters.{key}={shipped['train_parameters'][key]}" for key in ("epochs", "multiply_lr_step")]
+    return tuple(overrides)
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -152,30 +156,24 @@ EXPERIMENTS |= {
     for key, (model, overrides, note) in SIGNER_EXPERIMENTS.items()
 }
 # Cross-dataset tests (docs/out_of_distribution.md): the other dataset's test split is never trained or validated on;
-# `<key>_before` trains with the shipped configs' augmentations, `<key>_after` with the recipe, for the configs' own
-# epochs. `needs` names one data folder; train.py names the other if it is missing.
-CROSS_DATASET = {  # key: (config, data), (model, epochs, the shipped config's rotation, splits)
+# `<key>_before` trains as the shipped config does (its augmentations, epochs and decay), `<key>_after` with the
+# recipe config as it is. `needs` names one data folder; train.py names the other if it is missing.
+CROSS_DATASET = {  # key: (recipe config, shipped config, data), (model, splits)
     "sign_mnist_to_asl": (
-        ("configs/sign_mnist_to_asl.yml", "Sign MNIST (24 letters) -> ASL Alphabet test (2,400)"),
-        ("small_cnn", 10, 10, ("test", "asl_alphabet_test")),
+        ("configs/sign_mnist_to_asl.yml", "configs/sign_mnist.yml", "Sign MNIST (24 letters) -> ASL Alphabet test"),
+        ("small_cnn", ("test", "asl_alphabet_test")),
     ),
     "asl_to_sign_mnist": (
-        ("configs/asl_alphabet_to_sign_mnist.yml", "ASL Alphabet (24 letters) -> Sign MNIST test"),
-        ("small_cnn_strided", 20, 8, (*ASL_SPLITS, "sign_mnist_test")),
+        ("configs/asl_alphabet_to_sign_mnist.yml", "configs/asl_alphabet.yml", "ASL Alphabet (24) -> Sign MNIST test"),
+        ("small_cnn_strided", (*ASL_SPLITS, "sign_mnist_test")),
     ),
 }
 EXPERIMENTS |= {
     f"{key}_{when}": Experiment(
-        config,
-        data,
-        ASL,
-        model,
-        (f"train_parameters.epochs={epochs}", *(shipped_augmentations(rotation) if when == "before" else ())),
-        splits,
-        f"{recipe}; {epochs} epochs, the same before and after",
+        config, data, ASL, model, shipped_training(config, shipped) if when == "before" else (), splits, note
     )
-    for key, ((config, data), (model, epochs, rotation, splits)) in CROSS_DATASET.items()
-    for when, recipe in (("before", "shipped augmentations"), ("after", "out-of-distribution recipe"))
+    for key, ((config, shipped, data), (model, splits)) in CROSS_DATASET.items()
+    for when, note in (("before", "as the shipped config trains"), ("after", "out-of-distribution recipe"))
 }
 SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {
     "seed_mlp": lambda args: seed_models.train_seed_mlp(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST),

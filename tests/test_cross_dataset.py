@@ -10,11 +10,12 @@ import yaml
 from torchvision.transforms import v2
 
 import train
+from benchmarks.results import CROSS_DATASET, EXPERIMENTS
 from datasets.data_module import SignDataModule
 from datasets.transforms import build_transform
 from tests.conftest import write_tiny_config
 from tests.data_factories import write_image_folder, write_sign_mnist
-from utils.config import ConfigError, read_yaml, validate_config
+from utils.config import ConfigError, apply_override, read_yaml, validate_config
 from utils.config_data import DatasetEntry
 from utils.config_schema import AugmentationsParameters, HeadConfig, TrainParameters
 
@@ -137,3 +138,17 @@ def test_shipped_cross_dataset_configs_validate(name):
     config = validate_config(read_yaml(ROOT / "configs" / name), name)
     tests = [d.test_split for d in config.general_parameters.datasets() if d.test_split]
     assert len(tests) == 1 and config.heads["letters"]["letter"].class_names[9] == "K"  # 24 letters, no J
+
+
+@pytest.mark.parametrize("key", sorted(CROSS_DATASET))
+def test_before_trains_as_the_shipped_config_and_after_as_the_recipe(key):
+    """benchmarks/results.py's `<key>_before` turns the recipe config back into its shipped config's training."""
+    (recipe, shipped, _), _ = CROSS_DATASET[key]
+    raw = read_yaml(ROOT / recipe)
+    for assignment in EXPERIMENTS[f"{key}_before"].overrides:
+        apply_override(raw, assignment)
+    before, reference = validate_config(raw, recipe), validate_config(read_yaml(ROOT / shipped), shipped)
+    assert before.augmentations_parameters == reference.augmentations_parameters
+    assert before.train_parameters == reference.train_parameters
+    after = validate_config(read_yaml(ROOT / recipe), recipe)
+    assert after.augmentations_parameters.apply_grayscale and not EXPERIMENTS[f"{key}_after"].overrides
