@@ -84,7 +84,8 @@ def shipped_training(recipe_config: str, shipped_config: str) -> tuple[str, ...]
         f"augmentations_parameters.{key}={json.dumps(augmentations.get(key, defaults[key]))}"
         for key in recipe["augmentations_parameters"]
     ]
-    overrides += [f"train_parameters.{key}={shipped['train_parameters'][key]}" for key in ("epochs", "multiply_lr_step")]
+    training = shipped["train_parameters"]
+    overrides += [f"train_parameters.{key}={training[key]}" for key in ("epochs", "multiply_lr_step")]
     return tuple(overrides)
 
 
