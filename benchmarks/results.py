@@ -176,6 +176,16 @@ EXPERIMENTS |= {
     for key, ((config, shipped, data), (model, splits)) in CROSS_DATASET.items()
     for when, note in (("before", "as the shipped config trains"), ("after", "out-of-distribution recipe"))
 }
+# Stage 2 of the ASL recipe: fine-tunes the newest run of `asl_to_sign_mnist_after` (run that one first).
+EXPERIMENTS["asl_to_sign_mnist_finetuned"] = Experiment(
+    "configs/asl_alphabet_to_sign_mnist_finetune.yml",
+    EXPERIMENTS["asl_to_sign_mnist_after"].data,
+    ASL,
+    "small_cnn_strided",
+    ("feature_extractor.init_from=runs/results_asl_to_sign_mnist_after",),
+    (*ASL_SPLITS, "sign_mnist_test"),
+    "recipe, then 5 epochs of the shipped augmentations",
+)
 SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {
     "seed_mlp": lambda args: seed_models.train_seed_mlp(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST),
     "seed_cnn": lambda args: seed_models.train_seed_cnn(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST, budget_s=args.seed_cnn_s),

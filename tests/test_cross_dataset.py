@@ -152,3 +152,20 @@ def test_before_trains_as_the_shipped_config_and_after_as_the_recipe(key):
     assert before.train_parameters == reference.train_parameters
     after = validate_config(read_yaml(ROOT / recipe), recipe)
     assert after.augmentations_parameters.apply_grayscale and not EXPERIMENTS[f"{key}_after"].overrides
+
+
+def test_finetune_stage_trains_as_the_shipped_asl_config_from_the_recipe_run():
+    """Stage 2 of the ASL recipe: the shipped augmentations with grey input, 5 epochs at a fifth of the rate,
+    starting from the `_after` row's run."""
+    experiment = EXPERIMENTS["asl_to_sign_mnist_finetuned"]
+    raw = read_yaml(ROOT / experiment.config)
+    for assignment in experiment.overrides:
+        apply_override(raw, assignment)
+    finetune = validate_config(raw, experiment.config)
+    shipped = validate_config(read_yaml(ROOT / "configs" / "asl_alphabet.yml"), "asl_alphabet.yml")
+    assert finetune.augmentations_parameters == shipped.augmentations_parameters.model_copy(
+        update={"apply_grayscale": True}
+    )
+    changed = {"epochs": 5, "lr": shipped.train_parameters.lr / 5}
+    assert finetune.train_parameters == shipped.train_parameters.model_copy(update=changed)
+    assert finetune.feature_extractor.init_from == "runs/results_asl_to_sign_mnist_after"

@@ -199,3 +199,19 @@ def test_inference_refuses_a_pretraining_checkpoint(tmp_path) -> None:
     torch.save({"state_dict": module.state_dict(), "hyper_parameters": dict(module.hparams)}, path)
     with pytest.raises(CheckpointError, match="a pre-training checkpoint has no heads"):
         load_classifier(path)
+
+
+def test_an_experiment_folder_names_its_newest_run_with_a_checkpoint(tmp_path) -> None:
+    pretrained = SignPreTrainer(config_of(raw_config()))
+    for run, name in (("20261129-100000", "best.ckpt"), ("20261130-090000", "last.ckpt")):
+        (tmp_path / "exp" / run / "checkpoints").mkdir(parents=True)
+        save_checkpoint(pretrained, tmp_path / "exp" / run / "checkpoints" / name)
+    (tmp_path / "exp" / "20261130-120000").mkdir()  # a newer run that failed before its first checkpoint
+    model = SignPreTrainer(config_of(raw_config())).model
+    assert (
+        load_pretrained(model, str(tmp_path / "exp"))
+        == tmp_path / "exp" / "20261130-090000" / "checkpoints" / "last.ckpt"
+    )
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="empty has no checkpoints/best.ckpt .* nor a run folder that has one"):
+        load_pretrained(model, str(tmp_path / "empty"))

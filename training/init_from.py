@@ -1,5 +1,6 @@
-"""`feature_extractor.init_from: <run folder or .ckpt>`: start a model's feature extractor and temporal encoder from
-the weights of an earlier run (a pre-training run, or any classifier run); the heads start fresh.
+"""`feature_extractor.init_from: <.ckpt, run folder or experiment folder>`: start a model's feature extractor and
+temporal encoder from the weights of an earlier run (a pre-training run, or any classifier run); the heads start
+fresh.
 
 Every weight of the two parts must be in the checkpoint with the same shape, and the checkpoint must hold no weight
 of them that the model lacks; anything else is a config error naming the key and both shapes, because a part built
@@ -8,6 +9,7 @@ differently (another layout, width or depth) would silently start from a mix of 
 
 import logging
 from pathlib import Path
+from typing import Optional
 
 import torch
 from torch import Tensor, nn
@@ -19,19 +21,31 @@ logger = logging.getLogger(__name__)
 KEY = "feature_extractor.init_from"
 PARTS = ("feature_extractor", "transformer")
 PREFIX = "model."  # where both LightningModules keep the SignModel
+CHECKPOINTS = ("best.ckpt", "last.ckpt")  # in the order they are preferred
+
+
+def run_checkpoint(run: Path) -> Optional[Path]:
+    """A run folder's `checkpoints/best.ckpt`, else its `checkpoints/last.ckpt`, else None."""
+    return next((run / "checkpoints" / name for name in CHECKPOINTS if (run / "checkpoints" / name).is_file()), None)
 
 
 def checkpoint_of(location: str) -> Path:
-    """A `.ckpt` file as given; a run folder: its `checkpoints/best.ckpt`, else `checkpoints/last.ckpt`."""
+    """A `.ckpt` file as given; a run folder: its checkpoint (`run_checkpoint`); an experiment folder
+    (`runs/<experiment_name>`, whose runs are named by their start time): the newest run's checkpoint."""
     path = Path(location)
     if path.is_file():
         return path
-    if path.is_dir():
-        for name in ("best.ckpt", "last.ckpt"):
-            if (path / "checkpoints" / name).is_file():
-                return path / "checkpoints" / name
-        raise ConfigError(f"{KEY}: {location} is a folder without checkpoints/best.ckpt or checkpoints/last.ckpt")
-    raise ConfigError(f"{KEY}: no such run folder or checkpoint file: {location}")
+    if not path.is_dir():
+        raise ConfigError(f"{KEY}: no such run folder or checkpoint file: {location}")
+    found = run_checkpoint(path)
+    if found is None:
+        runs = sorted((run for run in path.iterdir() if run.is_dir()), key=lambda run: run.name, reverse=True)
+        found = next(filter(None, map(run_checkpoint, runs)), None)
+    if found is None:
+        raise ConfigError(
+            f"{KEY}: {location} has no checkpoints/best.ckpt or checkpoints/last.ckpt, nor a run folder that has one"
+        )
+    return found
 
 
 def saved_parts(checkpoint: Path) -> dict[str, Tensor]:

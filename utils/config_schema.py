@@ -161,7 +161,8 @@ class FeatureExtractorConfig(Section):
     pretrained_path: Optional[str] = None
     init_from: Optional[str] = Field(
         default=None,
-        description="a run folder or .ckpt: start the extractor and temporal encoder from its weights (heads fresh)",
+        description="a .ckpt, a run folder or an experiment folder (its newest run): start the extractor and temporal"
+        " encoder from its weights (heads fresh)",
     )
     use_frames: bool = Field(default=True, description="HearAI: feed the frames to the model")
     use_landmarks: bool = Field(default=False, description="HearAI: feed the landmarks to the model")
