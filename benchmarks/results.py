@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -176,15 +176,19 @@ EXPERIMENTS |= {
     for key, ((config, shipped, data), (model, splits)) in CROSS_DATASET.items()
     for when, note in (("before", "as the shipped config trains"), ("after", "out-of-distribution recipe"))
 }
+
+
+def experiment_name(key: str) -> str:
+    """The `experiment_name` of a row's run: its runs are in `runs/<experiment_name>/<time>/`."""
+    return f"results_{key}"
+
+
 # Stage 2 of the ASL recipe: fine-tunes the newest run of `asl_to_sign_mnist_after` (run that one first).
-EXPERIMENTS["asl_to_sign_mnist_finetuned"] = Experiment(
-    "configs/asl_alphabet_to_sign_mnist_finetune.yml",
-    EXPERIMENTS["asl_to_sign_mnist_after"].data,
-    ASL,
-    "small_cnn_strided",
-    ("feature_extractor.init_from=runs/results_asl_to_sign_mnist_after",),
-    (*ASL_SPLITS, "sign_mnist_test"),
-    "recipe, then 5 epochs of the shipped augmentations",
+EXPERIMENTS["asl_to_sign_mnist_finetuned"] = replace(
+    EXPERIMENTS["asl_to_sign_mnist_after"],
+    config="configs/asl_alphabet_to_sign_mnist_finetune.yml",
+    overrides=(f"feature_extractor.init_from=runs/{experiment_name('asl_to_sign_mnist_after')}",),
+    note="recipe, then 5 epochs of the shipped augmentations",
 )
 SEED_MODELS: dict[str, Callable[[argparse.Namespace], dict]] = {
     "seed_mlp": lambda args: seed_models.train_seed_mlp(SIGN_MNIST_TRAIN, SIGN_MNIST_TEST),
@@ -208,7 +212,7 @@ def machine() -> str:
 
 def run_train(key: str, experiment: Experiment, log_dir: Path) -> tuple[Path, float]:
     """Run train.py for one experiment; its output goes to `<log_dir>/<key>.log`. Returns (run dir, seconds)."""
-    overrides = (f"general_parameters.experiment_name=results_{key}", *experiment.overrides)
+    overrides = (f"general_parameters.experiment_name={experiment_name(key)}", *experiment.overrides)
     started = time.perf_counter()
     run_dir = run_train_py(experiment.config, overrides, log_dir / f"{key}.log", cv_args(experiment.cv))
     return run_dir, time.perf_counter() - started
